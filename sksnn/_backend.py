@@ -1,0 +1,143 @@
+"""Everything that depends on the Keras backend lives here.
+
+Importing this module imports Keras (and so the backend): the rest of sksnn
+imports it only when a network is first built, which keeps ``import sksnn``
+light.
+"""
+
+import os
+
+# TensorFlow logs at import unless told otherwise; a user who set the level
+# keeps theirs.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _import_keras():
+    # TensorFlow >= 2.20 writes its oneDNN and CPU-feature notices to the
+    # process' stderr before its logging is set up, whatever the log level:
+    # silence file descriptor 2 for the import alone, unless the user asked
+    # for TensorFlow's informational logs.
+    if os.environ["TF_CPP_MIN_LOG_LEVEL"] in ("", "0"):
+        import keras
+
+        return keras
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(devnull)
+        os.close(saved)
+    return keras
+
+
+keras = _import_keras()
+ops = keras.ops
+
+
+def backend_name():
+    """Return the name of the active Keras backend."""
+    return keras.backend.backend()
+
+
+def _count_gpus():
+    name = backend_name()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return len(tf.config.list_physical_devices("GPU"))
+    if name == "jax":
+        import jax
+
+        return sum(d.platform == "gpu" for d in jax.devices())
+    if name == "torch":
+        import torch
+
+        return torch.cuda.device_count()
+    return 0
+
+
+def device_name(device):
+    """Map the ``device`` parameter to a Keras device name, or None.
+
+    Parameters
+    ----------
+    device : {"auto", "cpu", "gpu"}
+        ``"auto"`` lets the backend choose (its GPU when it sees one).
+
+    Returns
+    -------
+    name : str or None
+        A name for ``keras.device``, or None to keep the backend's default.
+    """
+    if device == "auto":
+        return None
+    if device == "gpu" and _count_gpus() == 0:
+        raise ValueError(
+            f"device='gpu' was requested, but the Keras backend "
+            f"{backend_name()!r} sees no GPU on this machine. Use device='auto' "
+            "(GPU when there is one) or device='cpu'."
+        )
+    return f"{device}:0"
+
+
+def _tensorflow_step(model, loss_fn, optimizer):
+    import tensorflow as tf
+
+    variables = model.trainable_variables
+
+    @tf.function(reduce_retracing=True)
+    def step(x, y, w):
+        with tf.GradientTape() as tape:
+            loss = ops.mean(w * loss_fn(y, model(x, training=True)))
+        optimizer.apply(tape.gradient(loss, variables), variables)
+        return loss
+
+    return step
+
+
+def _keras_step(model, loss_fn, optimizer):
+    # Portable fallback: Keras' own compiled train step.
+    def weighted_loss(y, logits):
+        return loss_fn(y, logits)
+
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.LossFunctionWrapper(
+            weighted_loss, dtype=model.layers[0].dtype
+        ),
+    )
+
+    def step(x, y, w):
+        return model.train_on_batch(x, y, sample_weight=w)
+
+    return step
+
+
+_STEPS = {"tensorflow": _tensorflow_step}
+
+
+def make_train_step(model, loss_fn, optimizer):
+    """Return ``step(x, y, w) -> loss``: one weighted gradient step.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The network; it outputs logits.
+    loss_fn : callable
+        ``loss_fn(y, logits)`` returns one loss per sample.
+    optimizer : keras.optimizers.Optimizer
+        A fresh optimizer; it is built on the model's variables here.
+
+    Returns
+    -------
+    step : callable
+        Updates the model in place; returns the mean weighted loss of the
+        batch as a scalar tensor.
+    """
+    optimizer.build(model.trainable_variables)
+    return _STEPS.get(backend_name(), _keras_step)(model, loss_fn, optimizer)

@@ -1,0 +1,52 @@
+"""One place that turns ``random_state`` into seeds.
+
+Every random choice made while fitting (initial weights, the order of the
+mini-batches, ...) draws from its own stream of one master seed, so that the
+streams never overlap and numpy's global RNG is never touched.
+"""
+
+import numbers
+
+import numpy as np
+
+# One stream per purpose; new purposes get new keys, old keys never change.
+INIT_STREAM = 0
+SHUFFLE_STREAM = 1
+
+
+def master_seed(random_state):
+    """Draw the master seed of one fit from ``random_state``.
+
+    Parameters
+    ----------
+    random_state : None, int or numpy.random.RandomState
+        The estimator's ``random_state`` parameter. ``None`` draws fresh
+        entropy from the operating system instead of numpy's global RNG.
+
+    Returns
+    -------
+    seed : int
+        A non-negative integer below 2**31.
+    """
+    high = np.iinfo(np.int32).max
+    if random_state is None:
+        return int(np.random.default_rng().integers(high))
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state) % high
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(high))
+    raise ValueError(
+        f"random_state must be None, an int or a numpy RandomState; got "
+        f"{random_state!r}."
+    )
+
+
+def stream_seeds(seed, stream, n):
+    """Return ``n`` integer seeds of stream ``stream`` of master ``seed``."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(stream,))
+    return [int(s) for s in sequence.generate_state(n) % np.iinfo(np.int32).max]
+
+
+def stream_rng(seed, stream):
+    """Return a numpy Generator for stream ``stream`` of master ``seed``."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,)))

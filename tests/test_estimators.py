@@ -1,0 +1,316 @@
+"""Behaviour of the estimators: targets, reproducibility, training, fitted attributes."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
+
+from sksnn import SNNClassifier, SNNRegressor
+from tests.conftest import FAST
+
+ESTIMATORS = [SNNClassifier, SNNRegressor]
+
+
+def test_multiclass_string_labels(iris):
+    """String labels are learned and predicted back as strings."""
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = SNNClassifier(**FAST, random_state=0).fit(X, names)
+    assert_array_equal(clf.classes_, names[np.sort(np.unique(y, return_index=True)[1])])
+    assert clf.predict(X).dtype == names.dtype
+    assert clf.score(X, names) > 0.9
+    proba = clf.predict_proba(X)
+    assert proba.shape == (150, 3)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.out_activation_ == "softmax"
+    assert clf.n_outputs_ == 3
+
+
+def test_binary_uses_one_logistic_output():
+    """A binary target trains one logistic unit and predicts both probabilities."""
+    X, y = make_classification(n_samples=200, random_state=0)
+    clf = SNNClassifier(**FAST, random_state=0).fit(X, y)
+    assert clf.n_outputs_ == 1
+    assert clf.out_activation_ == "logistic"
+    proba = clf.predict_proba(X)
+    assert proba.shape == (200, 2)
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(X, y) > 0.9
+
+
+def test_multilabel_indicator():
+    """A multilabel indicator target gives indicator predictions."""
+    X, Y = make_multilabel_classification(n_samples=200, n_classes=4, random_state=0)
+    clf = SNNClassifier(**FAST, random_state=0).fit(X, Y)
+    assert clf.predict(X).shape == (200, 4)
+    assert set(np.unique(clf.predict(X))) <= {0, 1}
+    assert clf.predict_proba(X).shape == (200, 4)
+    assert clf.score(X, Y) > 0.3  # subset accuracy; chance is about 0.05
+
+
+def test_single_class_is_refused(iris):
+    """A target with one class raises a ValueError that names the problem."""
+    X, _ = iris
+    msg = "SNNClassifier needs samples of at least 2 classes in y; got 1 class: 'a'."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        SNNClassifier(**FAST).fit(X, ["a"] * len(X))
+
+
+def test_regressor_targets_in_the_thousands(diabetes):
+    """A target scaled by 1000 fits as well as the original (internal scaling)."""
+    X, y = diabetes
+    small = SNNRegressor(**FAST, random_state=0).fit(X, y)
+    large = SNNRegressor(**FAST, random_state=0).fit(X, y * 1000 + 5000)
+    assert_allclose(large.predict(X), small.predict(X) * 1000 + 5000, rtol=1e-6)
+    assert large.score(X, y * 1000 + 5000) > 0.5
+
+
+def test_multi_output_regression(diabetes):
+    """A 2-column target gives 2-column predictions."""
+    X, y = diabetes
+    Y = np.column_stack([y, -2 * y])
+    reg = SNNRegressor(**FAST, random_state=0).fit(X, Y)
+    assert reg.n_outputs_ == 2
+    assert reg.predict(X).shape == (len(X), 2)
+    assert reg.score(X, Y) > 0.5
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_random_state_reproducible(Estimator, iris):
+    """Two fits with the same int random_state give identical predictions."""
+    X, y = iris
+    a = Estimator(**FAST, random_state=3).fit(X, y).predict(X)
+    b = Estimator(**FAST, random_state=3).fit(X, y).predict(X)
+    c = Estimator(**FAST, random_state=4).fit(X, y)
+    assert_array_equal(a, b)
+    assert not np.array_equal(
+        c.coefs_[0], Estimator(**FAST, random_state=3).fit(X, y).coefs_[0]
+    )
+
+
+def test_fit_leaves_global_rng_state_alone(iris):
+    """Fitting draws nothing from numpy's global RNG nor Keras' global seed."""
+    import keras
+    from keras.src.backend.common import global_state
+
+    X, y = iris
+    keras.random.SeedGenerator  # keras is imported before the state is read
+    numpy_state = np.random.get_state()
+    keras_seed = global_state.get_global_attribute("global_seed_generator")
+    for random_state in (None, 0, np.random.RandomState(1)):
+        SNNClassifier(**FAST, random_state=random_state).fit(X, y)
+    after = np.random.get_state()
+    assert after[0] == numpy_state[0]
+    assert_array_equal(after[1], numpy_state[1])
+    assert after[2:] == numpy_state[2:]
+    assert global_state.get_global_attribute("global_seed_generator") is keras_seed
+
+
+def test_fit_does_not_change_another_estimator(iris):
+    """Fitting one estimator leaves another fitted estimator's predictions unchanged."""
+    X, y = iris
+    first = SNNClassifier(**FAST, random_state=0).fit(X, y)
+    before = first.predict_proba(X)
+    SNNClassifier(**FAST, random_state=1).fit(X[::-1], y[::-1])
+    assert_array_equal(first.predict_proba(X), before)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_numpy_forward_matches_keras_model(Estimator, iris):
+    """The numpy forward pass used by predict equals the Keras model's output."""
+    X, y = iris
+    est = Estimator(**FAST, random_state=0).fit(X, y)
+    logits = np.asarray(est.model_.predict_on_batch(est.scaler_.transform(X)))
+    assert_allclose(est._logits(X), logits, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_dtype_follows_input(dtype, iris):
+    """float32 input trains a float32 network, float64 input a float64 one."""
+    X, y = iris
+    clf = SNNClassifier(**FAST, random_state=0).fit(X.astype(dtype), y)
+    assert all(coef.dtype == dtype for coef in clf.coefs_)
+    assert clf.predict_proba(X).dtype == dtype
+
+
+def test_fitted_attributes(fitted_classifier):
+    """Fitted attributes have MLP's shapes and types."""
+    clf = fitted_classifier
+    assert clf.n_features_in_ == 4
+    assert clf.n_layers_ == 4
+    assert [c.shape for c in clf.coefs_] == [(4, 16), (16, 16), (16, 3)]
+    assert [b.shape for b in clf.intercepts_] == [(16,), (16,), (3,)]
+    assert isinstance(clf.loss_curve_, list)
+    assert all(isinstance(loss, float) for loss in clf.loss_curve_)
+    assert len(clf.loss_curve_) == clf.n_iter_
+    assert clf.best_loss_ == min(clf.loss_curve_)
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert_allclose(clf.scaler_.mean_, [5.843333, 3.057333, 3.758, 1.199333], rtol=1e-5)
+
+
+def test_standardize_false_has_no_scaler(iris):
+    """standardize=False trains on the raw input and sets scaler_ to None."""
+    X, y = iris
+    clf = SNNClassifier(**FAST, standardize=False, random_state=0).fit(X, y)
+    assert clf.scaler_ is None
+    assert clf.score(X, y) > 0.8
+
+
+def test_sample_weight_reaches_the_scaler(iris):
+    """The built-in scaler is fitted with the sample weights."""
+    X, y = iris
+    weights = np.where(y == 0, 10.0, 1.0)
+    clf = SNNClassifier(**FAST, random_state=0).fit(X, y, sample_weight=weights)
+    expected = np.average(X, axis=0, weights=weights)
+    assert_allclose(clf.scaler_.mean_, expected)
+
+
+def test_sample_weight_equals_repetition(iris):
+    """Integer weights give the same model as repeating the rows (full batch)."""
+    X, y = iris
+    weights = np.tile([0, 1, 2], 50)
+    params = dict(FAST, batch_size=400, random_state=0)
+    weighted = SNNClassifier(**params).fit(X, y, sample_weight=weights)
+    repeated = SNNClassifier(**params).fit(X.repeat(weights, axis=0), y.repeat(weights))
+    assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-7)
+
+
+def test_early_stop_on_training_loss(iris):
+    """With a large tol, training stops after n_iter_no_change epochs."""
+    X, y = iris
+    clf = SNNClassifier(**FAST, tol=10.0, n_iter_no_change=3).fit(X, y)
+    assert clf.n_iter_ == 3
+
+
+def test_convergence_warning_at_max_iter(iris):
+    """Reaching max_iter before convergence warns like MLP."""
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(2\) reached"):
+        SNNClassifier(**dict(FAST, max_iter=2)).fit(X, y)
+
+
+def test_verbose_prints_one_line_per_epoch(iris, capsys):
+    """verbose=1 prints the loss of every epoch; verbose=0 prints nothing."""
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        SNNClassifier(**dict(FAST, max_iter=3), verbose=1).fit(X, y)
+        lines = capsys.readouterr().out.splitlines()
+        SNNClassifier(**dict(FAST, max_iter=3)).fit(X, y)
+    assert [line.split(",")[0] for line in lines] == [f"Iteration {i}" for i in (1, 2, 3)]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_batch_size_larger_than_data_is_clipped(iris):
+    """batch_size above n_samples warns and is clipped, as in MLP."""
+    X, y = iris
+    with pytest.warns(UserWarning, match="batch_size=500 is larger than"):
+        SNNClassifier(**dict(FAST, max_iter=2), batch_size=500).fit(X, y)
+
+
+@pytest.mark.parametrize("hidden", [(), (10, 0), (10, -3), 0, (2.5,), "10"])
+def test_bad_hidden_layer_sizes(hidden, iris):
+    """Empty, zero, negative or non-integer hidden_layer_sizes raise a clear error."""
+    X, y = iris
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        SNNClassifier(hidden_layer_sizes=hidden).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("activation", "softplus"),
+        ("kernel_initializer", "zeros"),
+        ("solver", "lbfgs"),
+        ("learning_rate_init", 0.0),
+        ("batch_size", 0),
+        ("max_iter", 0),
+        ("device", "tpu"),
+    ],
+)
+def test_invalid_parameters_are_named(param, value, iris):
+    """An invalid parameter raises InvalidParameterError naming it."""
+    X, y = iris
+    with pytest.raises(ValueError, match=f"The '{param}' parameter of SNNClassifier"):
+        SNNClassifier(**{param: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("activation", ["selu", "elu", "relu", "leaky_relu", "tanh",
+                                        "logistic", "sigmoid", "gelu", "swish",
+                                        "identity"])
+def test_every_activation_trains_and_matches_keras(activation, iris):
+    """Each activation trains, and numpy's version of it equals Keras'."""
+    X, y = iris
+    clf = SNNClassifier(**FAST, activation=activation, random_state=0).fit(X, y)
+    logits = np.asarray(clf.model_.predict_on_batch(clf.scaler_.transform(X)))
+    assert_allclose(clf._logits(X), logits, rtol=1e-9, atol=1e-12)
+    assert clf.score(X, y) > 0.6
+
+
+@pytest.mark.parametrize("initializer", ["lecun_normal", "lecun_uniform", "glorot_normal",
+                                         "glorot_uniform", "he_normal", "he_uniform",
+                                         "normal"])
+def test_initializer_sets_weight_scale(initializer, iris):
+    """Each initializer gives first-layer weights of its expected spread."""
+    X, y = iris
+    clf = SNNClassifier(hidden_layer_sizes=(2000,), kernel_initializer=initializer,
+                        max_iter=1, learning_rate_init=1e-12, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    fan_in, fan_out = 4, 2000
+    expected = {
+        "lecun": np.sqrt(1 / fan_in),
+        "glorot": np.sqrt(2 / (fan_in + fan_out)),
+        "he": np.sqrt(2 / fan_in),
+        "normal": 1.0,
+    }[initializer.split("_")[0]]
+    assert_allclose(clf.coefs_[0].std(), expected, rtol=0.1)
+
+
+@pytest.mark.parametrize("solver", ["nadam", "adam", "sgd", "rmsprop"])
+def test_every_solver_lowers_the_loss(solver, iris):
+    """Each solver lowers the training loss."""
+    X, y = iris
+    clf = SNNClassifier(**FAST, solver=solver, random_state=0).fit(X, y)
+    assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]
+
+
+def test_device_cpu_trains(iris):
+    """device='cpu' trains and gives the same model as device='auto' on a CPU machine."""
+    from sksnn import _backend
+
+    if _backend._count_gpus():
+        pytest.skip("this machine has a GPU: 'auto' would train there")
+    X, y = iris
+    cpu = SNNClassifier(**FAST, device="cpu", random_state=0).fit(X, y)
+    auto = SNNClassifier(**FAST, random_state=0).fit(X, y)
+    assert_array_equal(cpu.predict_proba(X), auto.predict_proba(X))
+
+
+def test_device_gpu_without_gpu_is_a_clear_error(iris, monkeypatch):
+    """device='gpu' on a machine without a GPU raises a ValueError saying so."""
+    from sksnn import _backend
+
+    monkeypatch.setattr(_backend, "_count_gpus", lambda: 0)
+    X, y = iris
+    with pytest.raises(ValueError, match="device='gpu' was requested, but the Keras"):
+        SNNClassifier(**FAST, device="gpu").fit(X, y)
+
+
+def test_deep_seed_setting_trains():
+    """The seeds' 20 x 100 SELU network trains well on digits."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    clf = SNNClassifier(hidden_layer_sizes=(100,) * 20, max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train.astype(np.float32), y_train)
+    assert clf.score(X_test.astype(np.float32), y_test) > 0.93
