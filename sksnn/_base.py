@@ -1,8 +1,8 @@
 """BaseSNN: parameters, validation and the training loop shared by both estimators."""
 
 import warnings
-from contextlib import nullcontext
 from abc import ABCMeta, abstractmethod
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -39,12 +39,18 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "kernel_initializer": [StrOptions(INITIALIZER_NAMES)],
         "solver": [StrOptions(SOLVER_NAMES)],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [
@@ -211,7 +217,11 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
                 _network.make_optimizer(self.solver, self.learning_rate_init),
             )
             self._run_epochs(
-                step, X, Y, sample_weight, _random.stream_rng(seed, _random.SHUFFLE_STREAM)
+                step,
+                X,
+                Y,
+                sample_weight,
+                _random.stream_rng(seed, _random.SHUFFLE_STREAM),
             )
         self.coefs_, self.intercepts_ = _network.get_weights(model)
         self._model = model
@@ -236,7 +246,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
                 for start in range(0, n_samples, batch_size)
             ]
             losses = [step(X[idx], Y[idx], sample_weight[idx]) for idx in batches]
-            loss = sum(float(l) * len(idx) for l, idx in zip(losses, batches))
+            loss = sum(float(b) * len(idx) for b, idx in zip(losses, batches))
             loss /= n_samples
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
@@ -312,4 +322,3 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-

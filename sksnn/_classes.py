@@ -12,7 +12,7 @@ from sksnn._base import BaseSNN
 _COMMON_PARAMETERS = """
     Parameters
     ----------
-    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100, 100, 100, 100)
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,) * 4
         The ith element is the number of units in the ith hidden layer. The
         default, four SELU layers of 100 units, trained best of the depths we
         measured on small tabular sets; the paper's 20 x 100 also trains well
@@ -214,7 +214,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         if len(self.classes_) < 2:
             raise ValueError(
                 "SNNClassifier needs samples of at least 2 classes in y; got 1 "
-                f"class: {self.classes_[0]!r}."
+                f"class: {self.classes_.tolist()[0]!r}."
             )
         Y = self._label_binarizer.transform(y)
         self.out_activation_ = (

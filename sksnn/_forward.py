@@ -12,7 +12,7 @@ from scipy.special import erf, expit
 # The constants of Klambauer et al. (2017), as Keras uses them.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-LEAKY_RELU_SLOPE = 0.2  # Keras' default negative slope
+LEAKY_RELU_SLOPE = 0.2  # the negative slope of Keras' leaky_relu
 
 
 def _selu(x):
@@ -32,7 +32,7 @@ def _leaky_relu(x):
 
 
 def _gelu(x):
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + erf(x * (1.0 / np.sqrt(2.0))))
 
 
 def _swish(x):

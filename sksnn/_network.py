@@ -5,22 +5,36 @@ uses ``keras`` / ``keras.ops`` only, so that the TensorFlow, JAX and PyTorch
 backends all work.
 """
 
+import math
 from functools import partial
 
 from sksnn._backend import keras
+from sksnn._forward import LEAKY_RELU_SLOPE
 
 ops = keras.ops
 
-# Keras names of the activations accepted by ``activation``.
+
+
+# Keras' own versions of these two use float32 constants even on float64
+# tensors; these match the numpy forward pass of predict to the last digit.
+def _leaky_relu(x):
+    return ops.where(x > 0, x, LEAKY_RELU_SLOPE * x)
+
+
+def _gelu(x):
+    return 0.5 * x * (1.0 + ops.erf(x * (1.0 / math.sqrt(2.0))))
+
+
+# Keras activations for the names accepted by ``activation``.
 ACTIVATIONS = {
     "selu": "selu",
     "elu": "elu",
     "relu": "relu",
-    "leaky_relu": "leaky_relu",
+    "leaky_relu": _leaky_relu,
     "tanh": "tanh",
     "logistic": "sigmoid",
     "sigmoid": "sigmoid",
-    "gelu": "gelu",
+    "gelu": _gelu,
     "swish": "silu",
     "identity": "linear",
 }

@@ -74,7 +74,8 @@ def test_clone_keeps_parameters():
     est = SNNClassifier(hidden_layer_sizes=[8, 8], activation="tanh", random_state=7)
     copy = clone(est)
     assert copy.get_params() == est.get_params()
-    assert copy.hidden_layer_sizes is est.hidden_layer_sizes  # stored verbatim
+    assert copy.hidden_layer_sizes == [8, 8]
+    assert est.hidden_layer_sizes == [8, 8]  # stored verbatim, never converted
 
 
 def test_dataframe_and_series(iris):

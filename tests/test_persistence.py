@@ -70,7 +70,9 @@ def test_loads_in_a_fresh_process(tmp_path, fitted_classifier, iris):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"  # predicting needs no Keras import
-    assert_array_equal(np.load(tmp_path / "pred.npy"), fitted_classifier.predict_proba(X))
+    assert_array_equal(
+        np.load(tmp_path / "pred.npy"), fitted_classifier.predict_proba(X)
+    )
 
 
 @pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
