@@ -94,6 +94,8 @@ def _tensorflow_step(model, loss_fn, optimizer):
     def step(x, y, w):
         with tf.GradientTape() as tape:
             loss = ops.mean(w * loss_fn(y, model(x, training=True)))
+            if model.losses:  # the L2 penalty, when alpha > 0
+                loss = loss + ops.sum(model.losses)
         optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 

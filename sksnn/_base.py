@@ -1,18 +1,21 @@
-"""BaseSNN: parameters, validation and the training loop shared by both estimators."""
+"""BaseSNN: parameters, validation and the training loop of both estimators."""
 
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import nullcontext
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
@@ -29,6 +32,22 @@ INITIALIZER_NAMES = {
     "normal",
 }
 SOLVER_NAMES = {"nadam", "adam", "sgd", "rmsprop"}
+MIN_ADAPTIVE_LEARNING_RATE = 1e-6  # MLP's floor for learning_rate='adaptive'
+
+
+class _Data(NamedTuple):
+    """Rows the network trains or is validated on."""
+
+    X: np.ndarray  # as given (validation) or standardized (training)
+    y: np.ndarray  # as given, for scoring
+    Y: np.ndarray  # 2-D float target of the network
+    w: np.ndarray  # sample weights
+
+
+class _Trainer(NamedTuple):
+    model: object
+    optimizer: object
+    step: object
 
 
 class BaseSNN(BaseEstimator, metaclass=ABCMeta):
@@ -47,6 +66,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "kernel_initializer": [StrOptions(INITIALIZER_NAMES)],
         "solver": [StrOptions(SOLVER_NAMES)],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"constant", "adaptive"})],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -57,7 +77,15 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             Interval(Integral, 1, None, closed="left"),
             Options(Real, {np.inf}),
         ],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "clipnorm": [None, Interval(Real, 0, None, closed="neither")],
+        "clipvalue": [None, Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "standardize": ["boolean"],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [StrOptions({"auto", "cpu", "gpu"})],
@@ -72,11 +100,20 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         kernel_initializer,
         solver,
         learning_rate_init,
+        learning_rate,
         batch_size,
         max_iter,
         tol,
         n_iter_no_change,
+        alpha,
+        dropout,
+        batch_norm,
+        clipnorm,
+        clipvalue,
+        early_stopping,
+        validation_fraction,
         standardize,
+        warm_start,
         random_state,
         verbose,
         device,
@@ -86,11 +123,20 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.kernel_initializer = kernel_initializer
         self.solver = solver
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.alpha = alpha
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.standardize = standardize
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
@@ -98,11 +144,16 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     # -- what the subclasses provide -------------------------------------
 
     @abstractmethod
-    def _validate_targets(self, X, y, sample_weight):
-        """Validate y, set the target's fitted attributes, return (X, Y, w).
+    def _encode_targets(self, y, sample_weight, *, fresh, incremental, classes):
+        """Validate y; return the 2-D float target and the sample weights.
 
-        ``Y`` is the 2-D float target the network is trained on.
+        On a fresh fit, also set the target's fitted attributes
+        (``n_outputs_``, ``out_activation_``, ...).
         """
+
+    def _stratify_labels(self, y):
+        """Labels to stratify the validation split on, or None."""
+        return None
 
     # -- fit ---------------------------------------------------------------
 
@@ -126,25 +177,45 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        if incremental and self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: it trains one "
+                "epoch per call. Set early_stopping=False, or call fit."
+            )
+        fresh = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
         hidden = self._check_hidden_layer_sizes()
         X, y = validate_data(
             self,
             X,
             y,
+            reset=fresh,
             dtype=[np.float64, np.float32],
             multi_output=True,
-            y_numeric=not self._is_classifier(),
+            y_numeric=not is_classifier(self),
         )
-        sample_weight = self._check_weights(sample_weight, X)
-        X, Y, sample_weight = self._validate_targets(X, y, sample_weight)
-        self.scaler_ = self._fit_scaler(X, sample_weight)
-        self.n_outputs_ = Y.shape[1]
-        self.n_layers_ = len(hidden) + 2
-        self._train(self._scale(X), Y.astype(X.dtype), sample_weight, hidden)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        Y, weights = self._encode_targets(
+            y, weights, fresh=fresh, incremental=incremental, classes=classes
+        )
+        seed = _random.master_seed(self.random_state)
+        train, val = self._split(_Data(X, y, Y.astype(X.dtype), weights), seed)
+        if fresh:
+            self._initialize(train, hidden)
+        train = train._replace(X=self._scale(train.X), w=_normalized(train.w))
+        if not incremental:
+            self._start_run()
+        device = _device_scope(self.device)
+        with device:
+            trainer = self._get_trainer(hidden, fresh, incremental, train, seed)
+            self._run_epochs(trainer, train, val, seed, incremental)
         return self
-
-    def _is_classifier(self):
-        return self.__sklearn_tags__().estimator_type == "classifier"
 
     def _check_hidden_layer_sizes(self):
         hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
@@ -160,23 +231,47 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
         return [int(width) for width in hidden]
 
-    def _check_weights(self, sample_weight, X):
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        total = sample_weight.sum()
-        if not np.isfinite(total) or total <= 0:
-            raise ValueError(
-                "sample_weight must be finite and give at least one sample a "
-                f"positive weight; got weights summing to {total}."
+    def _split(self, data, seed):
+        """Hold out ``validation_fraction`` of the rows when early stopping."""
+        if not self.early_stopping:
+            return data, None
+        n_samples = data.X.shape[0]
+        try:
+            train, val = train_test_split(
+                np.arange(n_samples),
+                test_size=self.validation_fraction,
+                stratify=self._stratify_labels(data.y),
+                random_state=_random.stream_seeds(seed, _random.VALIDATION_STREAM, 1)[
+                    0
+                ],
             )
-        # Normalized to mean 1, so that weights of 2 act exactly as repeated rows.
-        return sample_weight * (X.shape[0] / total)
+        except ValueError as error:
+            raise ValueError(
+                f"early_stopping=True cannot hold out validation_fraction="
+                f"{self.validation_fraction} of n_samples={n_samples}: {error} "
+                "Raise validation_fraction, pass more samples, or set "
+                "early_stopping=False."
+            ) from None
+        return _Data(*(a[train] for a in data)), _Data(*(a[val] for a in data))
 
-    def _fit_scaler(self, X, sample_weight):
-        if not self.standardize:
-            return None
-        return StandardScaler().fit(X, sample_weight=sample_weight)
+    def _initialize(self, train, hidden):
+        self.scaler_ = (
+            StandardScaler().fit(train.X, sample_weight=train.w)
+            if self.standardize
+            else None
+        )
+        self.n_layers_ = len(hidden) + 2
+        self.n_iter_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = np.inf
+        self._start_run()
+
+    def _start_run(self):
+        # What each call of fit starts afresh, warm-started or not.
+        self._learning_rate = self.learning_rate_init
+        self._no_improvement_count = 0
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
 
     def _scale(self, X):
         if self.scaler_ is None:
@@ -195,82 +290,152 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
         return min(self.batch_size, n_samples)
 
-    def _train(self, X, Y, sample_weight, hidden):
-        # Keras is imported here, when a network is first needed.
+    # -- the Keras network ---------------------------------------------------
+
+    def _get_trainer(self, hidden, fresh, incremental, train, seed):
+        """Build (or, in partial_fit, reuse) the network and its train step."""
+        if incremental and not fresh and getattr(self, "_trainer", None) is not None:
+            return self._trainer
         from sksnn import _backend, _network
 
-        seed = _random.master_seed(self.random_state)
-        device = _backend.device_name(self.device)
-        with _backend.keras.device(device) if device else nullcontext():
-            model = _network.build_network(
-                X.shape[1],
-                hidden,
-                self.n_outputs_,
-                activation=self.activation,
-                kernel_initializer=self.kernel_initializer,
-                seeds=_random.stream_seeds(seed, _random.INIT_STREAM, len(hidden) + 1),
-                dtype=X.dtype.name,
+        if not fresh:
+            self._check_warm_start(hidden)
+        model = self._build(hidden, train.X.dtype.name, train.X.shape[0], seed)
+        if not fresh:
+            _network.set_weights(
+                model, self.coefs_, self.intercepts_, self._batch_norms
             )
-            step = _backend.make_train_step(
-                model,
-                _network.LOSSES[self.out_activation_],
-                _network.make_optimizer(self.solver, self.learning_rate_init),
-            )
-            self._run_epochs(
-                step,
-                X,
-                Y,
-                sample_weight,
-                _random.stream_rng(seed, _random.SHUFFLE_STREAM),
-            )
-        self.coefs_, self.intercepts_ = _network.get_weights(model)
+        optimizer = _network.make_optimizer(
+            self.solver,
+            self._learning_rate,
+            clipnorm=self.clipnorm,
+            clipvalue=self.clipvalue,
+        )
+        step = _backend.make_train_step(
+            model, _network.LOSSES[self.out_activation_], optimizer
+        )
         self._model = model
-        if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
+        self._trainer = _Trainer(model, optimizer, step)
+        return self._trainer
+
+    def _build(self, hidden, dtype, n_samples, seed):
+        from sksnn import _network
+
+        return _network.build_network(
+            self.n_features_in_,
+            hidden,
+            self.n_outputs_,
+            activation=self.activation,
+            kernel_initializer=self.kernel_initializer,
+            seeds=_random.stream_seeds(seed, _random.INIT_STREAM, len(hidden) + 1),
+            dtype=dtype,
+            dropout=self.dropout,
+            dropout_seeds=_random.stream_seeds(
+                seed, _random.DROPOUT_STREAM, len(hidden)
+            ),
+            batch_norm=self.batch_norm,
+            # MLP's penalty: alpha / 2 * ||W||^2 per mini-batch of its size.
+            l2=0.5 * self.alpha / self._batch_size(n_samples),
+        )
+
+    def _check_warm_start(self, hidden):
+        fitted = [coef.shape[1] for coef in self.coefs_[:-1]]
+        if fitted != hidden or bool(self._batch_norms) != self.batch_norm:
             raise ValueError(
-                "Training diverged: the network's weights are no longer finite. "
-                "Lower learning_rate_init, use solver='nadam' or 'adam', or keep "
-                "kernel_initializer='lecun_normal' with standardize=True."
+                "warm_start=True and partial_fit continue the fitted network, "
+                f"which has hidden_layer_sizes={tuple(fitted)} and batch_norm="
+                f"{bool(self._batch_norms)}; got hidden_layer_sizes="
+                f"{tuple(hidden)} and batch_norm={self.batch_norm}. Set "
+                "warm_start=False to train a new network."
             )
 
-    def _run_epochs(self, step, X, Y, sample_weight, rng):
-        n_samples = X.shape[0]
-        batch_size = self._batch_size(n_samples)
-        self.loss_curve_ = []
-        self.best_loss_ = np.inf
-        self.n_iter_ = 0
-        no_improvement = 0
-        for _ in range(self.max_iter):
-            order = rng.permutation(n_samples)
-            batches = [
-                order[start : start + batch_size]
-                for start in range(0, n_samples, batch_size)
-            ]
-            losses = [step(X[idx], Y[idx], sample_weight[idx]) for idx in batches]
-            loss = sum(float(b) * len(idx) for b, idx in zip(losses, batches))
-            loss /= n_samples
+    # -- the epochs --------------------------------------------------------
+
+    def _run_epochs(self, trainer, train, val, seed, incremental):
+        batch_size = self._batch_size(train.X.shape[0])
+        rng = _random.stream_rng(seed, _random.SHUFFLE_STREAM, self.n_iter_)
+        for _ in range(1 if incremental else self.max_iter):
+            loss = _epoch(trainer.step, train, batch_size, rng)
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
             if not np.isfinite(loss):
                 break
-            if loss > self.best_loss_ - self.tol:
-                no_improvement += 1
-            else:
-                no_improvement = 0
-            self.best_loss_ = min(self.best_loss_, loss)
-            if no_improvement >= self.n_iter_no_change:
-                if self.verbose:
-                    print(
-                        f"Training loss did not improve more than tol={self.tol} "
-                        f"for {self.n_iter_no_change} consecutive epochs. Stopping."
-                    )
-                return
-        if self.n_iter_ == self.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
+            self._update_no_improvement_count(trainer.model, val)
+            if self._no_improvement_count > self.n_iter_no_change:
+                if self._stop_or_slow_down(trainer.optimizer):
+                    break
+                self._no_improvement_count = 0
+        else:
+            if not incremental:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+        self._keep_weights(trainer.model, val)
+
+    def _update_no_improvement_count(self, model, val):
+        # MLP's rule, on the validation score when early stopping, else on
+        # the training loss.
+        if val is None:
+            last, best, sign = self.loss_curve_[-1], self.best_loss_, -1
+        else:
+            self._sync_weights(model)
+            last = self.score(val.X, val.y, sample_weight=val.w)
+            self.validation_scores_.append(float(last))
+            best, sign = self.best_validation_score_, 1
+        if sign * last < sign * best + self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+        if val is not None and last > self.best_validation_score_:
+            self.best_validation_score_ = float(last)
+            self._best_weights = (self.coefs_, self.intercepts_, self._batch_norms)
+
+    def _stop_or_slow_down(self, optimizer):
+        what = (
+            "Training loss" if self.validation_scores_ is None else "Validation score"
+        )
+        if self.learning_rate == "adaptive" and (
+            self._learning_rate > MIN_ADAPTIVE_LEARNING_RATE
+        ):
+            self._learning_rate /= 5.0
+            optimizer.learning_rate = self._learning_rate
+            if self.verbose:
+                print(f"Setting learning rate to {self._learning_rate:f}")
+            return False
+        if self.verbose:
+            print(
+                f"{what} did not improve more than tol={self.tol} for "
+                f"{self.n_iter_no_change} consecutive epochs. Stopping."
+            )
+        return True
+
+    def _sync_weights(self, model):
+        from sksnn import _network
+
+        self.coefs_, self.intercepts_, self._batch_norms = _network.get_weights(model)
+
+    def _keep_weights(self, model, val):
+        """Copy the trained weights out; restore the best ones when early stopping."""
+        from sksnn import _network
+
+        if val is not None and getattr(self, "_best_weights", None) is not None:
+            _network.set_weights(model, *self._best_weights)
+            del self._best_weights
+        self._sync_weights(model)
+        weights = self.coefs_ + self.intercepts_
+        if not np.isfinite(self.loss_curve_[-1]) or not all(
+            np.isfinite(w).all() for w in weights
+        ):
+            raise ValueError(
+                f"Training diverged at epoch {self.n_iter_}: the loss is "
+                f"{self.loss_curve_[-1]}. Lower learning_rate_init, set clipnorm, "
+                "use solver='nadam' or 'adam', or keep kernel_initializer="
+                "'lecun_normal' with standardize=True."
             )
 
     # -- predict -----------------------------------------------------------
@@ -284,6 +449,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             self.coefs_,
             self.intercepts_,
             self.activation,
+            self._batch_norms,
         )
 
     # -- the Keras model and persistence ------------------------------------
@@ -293,32 +459,51 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """The trained Keras model (rebuilt from the weights after unpickling)."""
         check_is_fitted(self)
         if getattr(self, "_model", None) is None:
-            self._model = self._rebuild_model()
+            from sksnn import _network
+
+            hidden = [coef.shape[1] for coef in self.coefs_[:-1]]
+            self._model = self._build(hidden, self.coefs_[0].dtype.name, 1, 0)
+            _network.set_weights(
+                self._model, self.coefs_, self.intercepts_, self._batch_norms
+            )
         return self._model
-
-    def _rebuild_model(self):
-        from sksnn import _network
-
-        model = _network.build_network(
-            self.coefs_[0].shape[0],
-            [coef.shape[1] for coef in self.coefs_[:-1]],
-            self.n_outputs_,
-            activation=self.activation,
-            kernel_initializer=self.kernel_initializer,
-            seeds=[0] * len(self.coefs_),
-            dtype=self.coefs_[0].dtype.name,
-        )
-        _network.set_weights(model, self.coefs_, self.intercepts_)
-        return model
 
     def __getstate__(self):
         # The weights already live in coefs_ / intercepts_: pickles hold no
         # Keras object, so they load on any backend, GPU or not.
         state = super().__getstate__()
         state.pop("_model", None)
+        state.pop("_trainer", None)
         return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _normalized(sample_weight):
+    """Scale the weights to mean 1, so that a weight of 2 acts as a repeated row."""
+    total = sample_weight.sum()
+    if not np.isfinite(total) or total <= 0:
+        raise ValueError(
+            "sample_weight must be finite and give at least one training sample "
+            f"a positive weight; got weights summing to {total}."
+        )
+    return sample_weight * (sample_weight.shape[0] / total)
+
+
+def _device_scope(device):
+    from sksnn import _backend
+
+    name = _backend.device_name(device)
+    return _backend.keras.device(name) if name else nullcontext()
+
+
+def _epoch(step, data, batch_size, rng):
+    """One pass over ``data`` in shuffled mini-batches; return the mean loss."""
+    n_samples = data.X.shape[0]
+    order = rng.permutation(n_samples)
+    batches = [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
+    losses = [step(data.X[idx], data.Y[idx], data.w[idx]) for idx in batches]
+    return sum(float(b) * len(idx) for b, idx in zip(losses, batches)) / n_samples

@@ -2,10 +2,11 @@
 
 import numpy as np
 from scipy.special import expit, softmax
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from sksnn._base import BaseSNN
 
@@ -36,7 +37,13 @@ _COMMON_PARAMETERS = """
         as MLP does.
 
     learning_rate_init : float, default=0.001
-        The step size of the solver.
+        The initial step size of the solver.
+
+    learning_rate : {'constant', 'adaptive'}, default='constant'
+        ``'adaptive'`` divides the step size by 5 each time the monitored
+        loss (or validation score) stops improving by ``tol`` for
+        ``n_iter_no_change`` epochs, and stops below 1e-6, as in MLP; use it
+        when the loss plateaus at a step size that is too large.
 
     batch_size : int or 'auto', default='auto'
         Size of the mini-batches; ``'auto'`` is ``min(200, n_samples)``.
@@ -52,13 +59,54 @@ _COMMON_PARAMETERS = """
         Number of epochs without an improvement of ``tol`` before training
         stops.
 
+    alpha : float, default=0.0
+        Strength of the L2 penalty on the kernels (MLP's ``alpha``: the loss
+        of a mini-batch of n samples gains ``alpha / (2 n) * ||W||^2``). Use
+        it when a large network overfits a small data set.
+
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer, in [0, 1). With
+        ``activation='selu'`` it inserts AlphaDropout, which keeps the
+        activations at mean 0 and variance 1 (the paper recommends 0.05 to
+        0.1); with any other activation, ordinary Dropout. Use it against
+        overfitting; it is inactive at predict time.
+
+    batch_norm : bool, default=False
+        Insert BatchNormalization between each hidden layer and its
+        activation: the usual alternative to self-normalization, for
+        comparing with it or for activations other than SELU.
+
+    clipnorm : float, default=None
+        Clip each gradient tensor to this L2 norm before the update (Keras'
+        ``clipnorm``). Use it against exploding gradients.
+
+    clipvalue : float, default=None
+        Clip each gradient element to [-clipvalue, clipvalue] before the
+        update. Use it against exploding gradients.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        the classifier), stop when the validation score (accuracy or R^2)
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
+        restore the weights of the best epoch. Use it when the network
+        overfits and you cannot tune ``max_iter``.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+
     standardize : bool, default=True
         Standardize the input features to mean 0 and variance 1 (weighted by
         ``sample_weight``) inside the estimator. Self-normalization needs
         standardized inputs; set it to False only if the input already is.
 
+    warm_start : bool, default=False
+        Continue training from the weights of the previous fit instead of
+        starting afresh (the input and target scaling of the first fit are
+        kept). Use it to add epochs to a fitted model.
+
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights and the order of the mini-batches. Pass an
+        Seeds the initial weights, the order of the mini-batches, the dropout
+        masks and the validation split. Pass an
         int for reproducible results on the CPU. ``None`` draws fresh entropy;
         numpy's global RNG is never used.
 
@@ -93,6 +141,14 @@ _COMMON_ATTRIBUTES = """
 
     best_loss_ : float
         The lowest value of ``loss_curve_``.
+
+    validation_scores_ : list of float or None
+        The validation score (accuracy or R^2) after each epoch when
+        ``early_stopping=True``; None otherwise.
+
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``, the score of the weights kept;
+        None when ``early_stopping=False``.
 
     n_iter_ : int
         Number of epochs run.
@@ -144,6 +200,11 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
 """
         + _COMMON_PARAMETERS
         + """
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, ``{label: weight}``; ``'balanced'`` weighs
+        them inversely to their frequency in y. Multiplies ``sample_weight``.
+        Use it when a minority class matters more than its share.
+
     Attributes
     ----------
     classes_ : ndarray or list of ndarray of shape (n_classes,)
@@ -172,6 +233,11 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
     """
     )
 
+    _parameter_constraints: dict = {
+        **BaseSNN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100, 100, 100, 100),
@@ -180,14 +246,24 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         kernel_initializer="lecun_normal",
         solver="nadam",
         learning_rate_init=0.001,
+        learning_rate="constant",
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
+        alpha=0.0,
+        dropout=0.0,
+        batch_norm=False,
+        clipnorm=None,
+        clipvalue=None,
+        early_stopping=False,
+        validation_fraction=0.1,
         standardize=True,
+        warm_start=False,
         random_state=None,
         verbose=0,
         device="auto",
+        class_weight=None,
     ):
         super().__init__(
             hidden_layer_sizes,
@@ -195,32 +271,113 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             kernel_initializer=kernel_initializer,
             solver=solver,
             learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
             batch_size=batch_size,
             max_iter=max_iter,
             tol=tol,
             n_iter_no_change=n_iter_no_change,
+            alpha=alpha,
+            dropout=dropout,
+            batch_norm=batch_norm,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
             standardize=standardize,
+            warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
             device=device,
         )
+        self.class_weight = class_weight
 
-    def _validate_targets(self, X, y, sample_weight):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch on X and y, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that y may hold over the calls; required on the
+            first call, ignored afterwards. Not needed for multilabel y.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+
+        Notes
+        -----
+        The input (and target) scaling is fitted on the first call and kept.
+        The optimizer's state carries over from call to call.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _encode_targets(self, y, sample_weight, *, fresh, incremental, classes):
         check_classification_targets(y)
-        self._label_binarizer = LabelBinarizer().fit(y)
+        if fresh:
+            self._fit_labels(y, classes, incremental)
+        self._check_labels(y)
+        weights = sample_weight * self._class_weights(y, incremental)
+        return self._label_binarizer.transform(y), weights
+
+    def _fit_labels(self, y, classes, incremental):
+        multilabel = type_of_target(y).startswith("multilabel")
+        if classes is None and not multilabel and incremental:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: the "
+                "list of all the labels that y may hold, e.g. classes=[0, 1, 2]."
+            )
+        labels = y if classes is None or multilabel else np.asarray(classes)
+        self._label_binarizer = LabelBinarizer().fit(labels)
         self.classes_ = self._label_binarizer.classes_
         if len(self.classes_) < 2:
             raise ValueError(
                 "SNNClassifier needs samples of at least 2 classes in y; got 1 "
                 f"class: {self.classes_.tolist()[0]!r}."
             )
-        Y = self._label_binarizer.transform(y)
+        self.n_outputs_ = self._label_binarizer.transform(labels[:1]).shape[1]
         self.out_activation_ = (
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
         )
-        return X, Y, sample_weight
+
+    def _check_labels(self, y):
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y holds labels {unseen.tolist()} that the fitted classes "
+                f"{self.classes_.tolist()} do not include. warm_start and "
+                "partial_fit keep the classes of the first fit: pass every label "
+                "in `classes` on the first partial_fit call, or set "
+                "warm_start=False."
+            )
+
+    def _class_weights(self, y, incremental):
+        if self.class_weight is None:
+            return 1.0
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            raise ValueError(
+                "class_weight is not supported for multilabel targets; pass "
+                "sample_weight instead."
+            )
+        if self.class_weight == "balanced" and incremental:
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one "
+                "batch does not show the class frequencies. Pass a dict of "
+                "class weights, computed on all the data, instead."
+            )
+        return compute_sample_weight(self.class_weight, y)
+
+    def _stratify_labels(self, y):
+        return y if y.ndim == 1 else None
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -316,11 +473,20 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         kernel_initializer="lecun_normal",
         solver="nadam",
         learning_rate_init=0.001,
+        learning_rate="constant",
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
+        alpha=0.0,
+        dropout=0.0,
+        batch_norm=False,
+        clipnorm=None,
+        clipvalue=None,
+        early_stopping=False,
+        validation_fraction=0.1,
         standardize=True,
+        warm_start=False,
         random_state=None,
         verbose=0,
         device="auto",
@@ -331,24 +497,62 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             kernel_initializer=kernel_initializer,
             solver=solver,
             learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
             batch_size=batch_size,
             max_iter=max_iter,
             tol=tol,
             n_iter_no_change=n_iter_no_change,
+            alpha=alpha,
+            dropout=dropout,
+            batch_norm=batch_norm,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
             standardize=standardize,
+            warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
             device=device,
         )
 
-    def _validate_targets(self, X, y, sample_weight):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        y = y.astype(X.dtype, copy=False)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one epoch on X and y, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+
+        Notes
+        -----
+        The input (and target) scaling is fitted on the first call and kept.
+        The optimizer's state carries over from call to call.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _encode_targets(self, y, sample_weight, *, fresh, incremental, classes):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        self.target_scaler_ = StandardScaler().fit(Y, sample_weight=sample_weight)
-        self.out_activation_ = "identity"
-        return X, self.target_scaler_.transform(Y), sample_weight
+        if fresh:
+            self.target_scaler_ = StandardScaler().fit(Y, sample_weight=sample_weight)
+            self.n_outputs_ = Y.shape[1]
+            self.out_activation_ = "identity"
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs, but the fitted network has "
+                f"{self.n_outputs_}. Set warm_start=False to train a new network."
+            )
+        return self.target_scaler_.transform(Y), sample_weight
 
     def predict(self, X):
         """Predict with the trained network.

@@ -13,6 +13,7 @@ from scipy.special import erf, expit
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 LEAKY_RELU_SLOPE = 0.2  # the negative slope of Keras' leaky_relu
+BATCH_NORM_EPSILON = 1e-3
 
 
 def _selu(x):
@@ -57,7 +58,7 @@ ACTIVATIONS = {
 }
 
 
-def forward(X, coefs, intercepts, activation):
+def forward(X, coefs, intercepts, activation, batch_norms=()):
     """Return the network's output before the output activation (the logits).
 
     Parameters
@@ -68,13 +69,21 @@ def forward(X, coefs, intercepts, activation):
         Kernels and biases of every dense layer, the output layer last.
     activation : str
         Name of the hidden activation, a key of ``ACTIVATIONS``.
+    batch_norms : sequence of tuple, default=()
+        ``(gamma, beta, moving_mean, moving_variance)`` of each hidden layer,
+        applied before its activation; empty without batch normalization.
 
     Returns
     -------
     logits : ndarray of shape (n_samples, n_outputs)
     """
     hidden = ACTIVATIONS[activation]
+    norms = list(batch_norms) or [None] * (len(coefs) - 1)
     out = X
-    for coef, intercept in zip(coefs[:-1], intercepts[:-1]):
-        out = hidden(out @ coef + intercept)
+    for coef, intercept, norm in zip(coefs[:-1], intercepts[:-1], norms):
+        out = out @ coef + intercept
+        if norm is not None:
+            gamma, beta, mean, variance = norm
+            out = (out - mean) * (gamma / np.sqrt(variance + BATCH_NORM_EPSILON)) + beta
+        out = hidden(out)
     return out @ coefs[-1] + intercepts[-1]

@@ -9,10 +9,9 @@ import math
 from functools import partial
 
 from sksnn._backend import keras
-from sksnn._forward import LEAKY_RELU_SLOPE
+from sksnn._forward import BATCH_NORM_EPSILON, LEAKY_RELU_SLOPE
 
 ops = keras.ops
-
 
 
 # Keras' own versions of these two use float32 constants even on float64
@@ -82,6 +81,39 @@ LOSSES = {
 }
 
 
+BATCH_NORM_MOMENTUM = 0.9  # Keras' 0.99 lags behind on small data sets
+
+
+def _dropout_layer(rate, activation, seed, dtype, index):
+    # AlphaDropout keeps SELU's mean 0 / variance 1; ordinary dropout does not.
+    layer = keras.layers.AlphaDropout if activation == "selu" else keras.layers.Dropout
+    return layer(rate, seed=seed, dtype=dtype, name=f"dropout_{index}")
+
+
+def _hidden_block(index, width, *, activation, initializer, l2, batch_norm, dtype):
+    regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+    dense = partial(
+        keras.layers.Dense,
+        width,
+        kernel_initializer=initializer,
+        kernel_regularizer=regularizer,
+        dtype=dtype,
+        name=f"hidden_{index}",
+    )
+    if not batch_norm:
+        return [dense(activation=ACTIVATIONS[activation])]
+    return [
+        dense(activation=None),
+        keras.layers.BatchNormalization(
+            momentum=BATCH_NORM_MOMENTUM,
+            epsilon=BATCH_NORM_EPSILON,
+            dtype=dtype,
+            name=f"batch_norm_{index}",
+        ),
+        keras.layers.Activation(ACTIVATIONS[activation], dtype=dtype),
+    ]
+
+
 def build_network(
     n_features,
     hidden_layer_sizes,
@@ -91,6 +123,10 @@ def build_network(
     kernel_initializer,
     seeds,
     dtype,
+    dropout=0.0,
+    dropout_seeds=None,
+    batch_norm=False,
+    l2=0.0,
 ):
     """Build the dense stack; its output is the logits.
 
@@ -110,39 +146,77 @@ def build_network(
         One seed per dense layer, hidden layers first.
     dtype : str
         ``"float32"`` or ``"float64"``: the dtype of weights and computation.
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer (AlphaDropout for SELU).
+    dropout_seeds : sequence of int, default=None
+        One seed per hidden layer; needed when ``dropout > 0``.
+    batch_norm : bool, default=False
+        BatchNormalization between each hidden layer and its activation.
+    l2 : float, default=0.0
+        L2 penalty factor on the kernels (``l2 * sum(kernel ** 2)``).
 
     Returns
     -------
     model : keras.Sequential
     """
     init = INITIALIZERS[kernel_initializer]
-    widths = [*hidden_layer_sizes, n_outputs]
     layers = [keras.Input(shape=(n_features,), dtype=dtype)]
-    for i, (width, seed) in enumerate(zip(widths, seeds)):
-        last = i == len(widths) - 1
-        layers.append(
-            keras.layers.Dense(
-                width,
-                activation=None if last else ACTIVATIONS[activation],
-                kernel_initializer=init(seed=seed),
-                dtype=dtype,
-                name="output" if last else f"hidden_{i}",
-            )
+    for i, width in enumerate(hidden_layer_sizes):
+        layers += _hidden_block(
+            i,
+            width,
+            activation=activation,
+            initializer=init(seed=seeds[i]),
+            l2=l2,
+            batch_norm=batch_norm,
+            dtype=dtype,
         )
+        if dropout > 0:
+            layers.append(
+                _dropout_layer(dropout, activation, dropout_seeds[i], dtype, i)
+            )
+    layers.append(
+        keras.layers.Dense(
+            n_outputs,
+            kernel_initializer=init(seed=seeds[len(hidden_layer_sizes)]),
+            kernel_regularizer=keras.regularizers.L2(l2) if l2 > 0 else None,
+            dtype=dtype,
+            name="output",
+        )
+    )
     return keras.Sequential(layers, name="snn")
 
 
-def make_optimizer(solver, learning_rate):
+def make_optimizer(solver, learning_rate, *, clipnorm=None, clipvalue=None):
     """Return a fresh Keras optimizer for ``solver`` (a key of ``SOLVERS``)."""
-    return SOLVERS[solver](learning_rate=learning_rate)
+    return SOLVERS[solver](
+        learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue
+    )
 
 
 def get_weights(model):
-    """Split the model's weights into ``(coefs, intercepts)`` numpy lists."""
-    weights = model.get_weights()
-    return weights[0::2], weights[1::2]
+    """Return ``(coefs, intercepts, batch_norms)`` of ``model`` as numpy arrays.
+
+    ``batch_norms`` holds ``(gamma, beta, moving_mean, moving_variance)`` of
+    each hidden layer, or is empty when the model has no batch normalization.
+    """
+    coefs, intercepts, batch_norms = [], [], []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            kernel, bias = layer.get_weights()
+            coefs.append(kernel)
+            intercepts.append(bias)
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            batch_norms.append(tuple(layer.get_weights()))
+    return coefs, intercepts, batch_norms
 
 
-def set_weights(model, coefs, intercepts):
-    """Load ``coefs`` and ``intercepts`` into ``model``."""
-    model.set_weights([w for pair in zip(coefs, intercepts) for w in pair])
+def set_weights(model, coefs, intercepts, batch_norms=()):
+    """Load weights in the layout of ``get_weights`` into ``model``."""
+    dense = iter(zip(coefs, intercepts))
+    norms = iter(batch_norms)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            layer.set_weights(list(next(dense)))
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            layer.set_weights(list(next(norms)))

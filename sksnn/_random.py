@@ -12,6 +12,8 @@ import numpy as np
 # One stream per purpose; new purposes get new keys, old keys never change.
 INIT_STREAM = 0
 SHUFFLE_STREAM = 1
+DROPOUT_STREAM = 2
+VALIDATION_STREAM = 3
 
 
 def master_seed(random_state):
@@ -47,6 +49,10 @@ def stream_seeds(seed, stream, n):
     return [int(s) for s in sequence.generate_state(n) % np.iinfo(np.int32).max]
 
 
-def stream_rng(seed, stream):
-    """Return a numpy Generator for stream ``stream`` of master ``seed``."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,)))
+def stream_rng(seed, *key):
+    """Return a numpy Generator for the stream ``key`` of master ``seed``.
+
+    ``key`` is a stream number, optionally followed by more integers (an
+    epoch count, say) that give sub-streams of it.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
