@@ -20,7 +20,12 @@ from sklearn.utils.validation import (
 )
 
 from sksnn import _random
-from sksnn._forward import ACTIVATIONS, forward
+from sksnn._forward import (
+    ACTIVATIONS,
+    alpha_dropout_scale,
+    batch_norm_statistics,
+    forward,
+)
 
 INITIALIZER_NAMES = {
     "lecun_normal",
@@ -179,12 +184,17 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
-        if incremental and self.early_stopping:
-            raise ValueError(
-                "partial_fit does not support early_stopping=True: it trains one "
-                "epoch per call. Set early_stopping=False, or call fit."
+    def _partial_fit_available(self):
+        # partial_fit is hidden (an AttributeError, as MLP does for lbfgs)
+        # rather than failing, so that tools probing for it skip it.
+        if self.early_stopping:
+            raise AttributeError(
+                "partial_fit is not available with early_stopping=True: it trains "
+                "one epoch per call. Set early_stopping=False, or call fit."
             )
+        return True
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         fresh = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
         hidden = self._check_hidden_layer_sizes()
         X, y = validate_data(
@@ -236,23 +246,37 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         if not self.early_stopping:
             return data, None
         n_samples = data.X.shape[0]
-        try:
-            train, val = train_test_split(
-                np.arange(n_samples),
-                test_size=self.validation_fraction,
-                stratify=self._stratify_labels(data.y),
-                random_state=_random.stream_seeds(seed, _random.VALIDATION_STREAM, 1)[
-                    0
-                ],
-            )
-        except ValueError as error:
+        stratify = self._stratify_labels(data.y)
+        n_val = self._validation_size(n_samples, stratify)
+        if not 0 < n_val < n_samples:
             raise ValueError(
                 f"early_stopping=True cannot hold out validation_fraction="
-                f"{self.validation_fraction} of n_samples={n_samples}: {error} "
-                "Raise validation_fraction, pass more samples, or set "
+                f"{self.validation_fraction} of n_samples={n_samples}: it needs "
+                f"{n_val} validation samples and at least 1 training sample. "
+                "Change validation_fraction, pass more samples, or set "
                 "early_stopping=False."
-            ) from None
+            )
+        train, val = train_test_split(
+            np.arange(n_samples),
+            test_size=n_val,
+            stratify=stratify,
+            random_state=_random.stream_seeds(seed, _random.VALIDATION_STREAM, 1)[0],
+        )
         return _Data(*(a[train] for a in data)), _Data(*(a[val] for a in data))
+
+    def _validation_size(self, n_samples, stratify):
+        """Samples to hold out: the fraction, but enough to score on."""
+        n_val = int(np.ceil(self.validation_fraction * n_samples))
+        # One per class to stratify; two for R^2, undefined on one sample.
+        needed = 2 if stratify is None else len(np.unique(stratify))
+        if n_val < needed:
+            warnings.warn(
+                f"validation_fraction={self.validation_fraction} of n_samples="
+                f"{n_samples} gives {n_val} validation samples, fewer than the "
+                f"{needed} needed to score on; holding out {needed}.",
+                UserWarning,
+            )
+        return max(n_val, needed)
 
     def _initialize(self, train, hidden):
         self.scaler_ = (
@@ -261,6 +285,11 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             else None
         )
         self.n_layers_ = len(hidden) + 2
+        self._hidden_scale = (
+            alpha_dropout_scale(self.dropout)
+            if self.activation == "selu" and self.dropout > 0
+            else 1.0
+        )
         self.n_iter_ = 0
         self.loss_curve_ = []
         self.best_loss_ = np.inf
@@ -356,6 +385,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         rng = _random.stream_rng(seed, _random.SHUFFLE_STREAM, self.n_iter_)
         for _ in range(1 if incremental else self.max_iter):
             loss = _epoch(trainer.step, train, batch_size, rng)
+            if self.dropout > 0:
+                # Dropout makes the batch losses too noisy to stop on.
+                loss = self._loss_without_dropout(trainer.model, train)
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
             if self.verbose:
@@ -374,7 +406,17 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
                 )
-        self._keep_weights(trainer.model, val)
+        self._keep_weights(trainer.model, train, val)
+
+    def _loss_without_dropout(self, model, train):
+        from sksnn import _backend, _network
+
+        ops = _backend.ops
+        logits = model(train.X, training=False)
+        loss = ops.mean(
+            train.w * _network.LOSSES[self.out_activation_](train.Y, logits)
+        )
+        return float(loss + sum(model.losses))
 
     def _update_no_improvement_count(self, model, val):
         # MLP's rule, on the validation score when early stopping, else on
@@ -419,7 +461,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
         self.coefs_, self.intercepts_, self._batch_norms = _network.get_weights(model)
 
-    def _keep_weights(self, model, val):
+    def _keep_weights(self, model, train, val):
         """Copy the trained weights out; restore the best ones when early stopping."""
         from sksnn import _network
 
@@ -427,6 +469,18 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             _network.set_weights(model, *self._best_weights)
             del self._best_weights
         self._sync_weights(model)
+        if self._batch_norms:
+            self._batch_norms = batch_norm_statistics(
+                train.X,
+                self.coefs_,
+                self.intercepts_,
+                self.activation,
+                self._batch_norms,
+                self._hidden_scale,
+            )
+            _network.set_weights(
+                model, self.coefs_, self.intercepts_, self._batch_norms
+            )
         weights = self.coefs_ + self.intercepts_
         if not np.isfinite(self.loss_curve_[-1]) or not all(
             np.isfinite(w).all() for w in weights
@@ -450,6 +504,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             self.intercepts_,
             self.activation,
             self._batch_norms,
+            self._hidden_scale,
         )
 
     # -- the Keras model and persistence ------------------------------------

@@ -4,6 +4,7 @@ import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -291,6 +292,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         )
         self.class_weight = class_weight
 
+    @available_if(BaseSNN._partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one epoch on X and y, continuing from the current weights.
@@ -516,6 +518,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             device=device,
         )
 
+    @available_if(BaseSNN._partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train one epoch on X and y, continuing from the current weights.

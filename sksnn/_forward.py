@@ -58,7 +58,23 @@ ACTIVATIONS = {
 }
 
 
-def forward(X, coefs, intercepts, activation, batch_norms=()):
+def alpha_dropout_scale(rate):
+    """What AlphaDropout at ``rate`` multiplies each unit by, on average.
+
+    AlphaDropout (Klambauer et al. 2017) keeps a unit x with probability
+    1 - rate and sets it to alpha' = -SELU_SCALE * SELU_ALPHA otherwise, then
+    applies a * . + b, chosen so that the layer's mean and variance are kept.
+    The expected output for a given x is a * (1 - rate) * x (b cancels the
+    alpha' term), about 0.83 x at rate 0.1: using this scale at predict time,
+    as ordinary dropout's inference rule does, matches what the next layer
+    saw in training; the identity (Keras' rule) does not.
+    """
+    alpha_p = -SELU_ALPHA * SELU_SCALE
+    a = ((1 - rate) * (1 + rate * alpha_p**2)) ** -0.5
+    return a * (1 - rate)
+
+
+def forward(X, coefs, intercepts, activation, batch_norms=(), hidden_scale=1.0):
     """Return the network's output before the output activation (the logits).
 
     Parameters
@@ -72,6 +88,9 @@ def forward(X, coefs, intercepts, activation, batch_norms=()):
     batch_norms : sequence of tuple, default=()
         ``(gamma, beta, moving_mean, moving_variance)`` of each hidden layer,
         applied before its activation; empty without batch normalization.
+    hidden_scale : float, default=1.0
+        Factor applied after each hidden activation (see
+        ``alpha_dropout_scale``).
 
     Returns
     -------
@@ -85,5 +104,28 @@ def forward(X, coefs, intercepts, activation, batch_norms=()):
         if norm is not None:
             gamma, beta, mean, variance = norm
             out = (out - mean) * (gamma / np.sqrt(variance + BATCH_NORM_EPSILON)) + beta
-        out = hidden(out)
+        out = hidden(out) * hidden_scale
     return out @ coefs[-1] + intercepts[-1]
+
+
+def batch_norm_statistics(X, coefs, intercepts, activation, batch_norms, hidden_scale):
+    """Recompute the batch norms' moving statistics exactly on X.
+
+    The moving averages of training lag behind the weights (they forget at
+    the rate of the momentum); the statistics of the whole training set,
+    computed layer by layer with the final weights, are what they estimate.
+
+    Returns
+    -------
+    batch_norms : list of tuple
+        ``(gamma, beta, mean, variance)`` per hidden layer.
+    """
+    hidden = ACTIVATIONS[activation]
+    out, result = X, []
+    for coef, intercept, (gamma, beta, _, _) in zip(coefs, intercepts, batch_norms):
+        z = out @ coef + intercept
+        mean, variance = z.mean(axis=0), z.var(axis=0)
+        result.append((gamma, beta, mean, variance))
+        norm = (z - mean) * (gamma / np.sqrt(variance + BATCH_NORM_EPSILON)) + beta
+        out = hidden(norm) * hidden_scale
+    return result

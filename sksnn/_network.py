@@ -9,7 +9,7 @@ import math
 from functools import partial
 
 from sksnn._backend import keras
-from sksnn._forward import BATCH_NORM_EPSILON, LEAKY_RELU_SLOPE
+from sksnn._forward import BATCH_NORM_EPSILON, LEAKY_RELU_SLOPE, alpha_dropout_scale
 
 ops = keras.ops
 
@@ -84,9 +84,28 @@ LOSSES = {
 BATCH_NORM_MOMENTUM = 0.9  # Keras' 0.99 lags behind on small data sets
 
 
+@keras.saving.register_keras_serializable(package="sksnn")
+class MeanFieldAlphaDropout(keras.layers.AlphaDropout):
+    """AlphaDropout that predicts with its training output's expectation.
+
+    Training is Keras' AlphaDropout unchanged. At inference Keras passes the
+    input through, although each unit's expected training output is
+    ``alpha_dropout_scale(rate) * x`` (0.83 x at rate 0.1); this layer scales
+    by that factor, as ordinary dropout's inference rule matches the
+    expectation. Measured on scikit-learn's check_regressors_train data
+    (4 x 100 SELU, rate 0.1): training R^2 0.52 with the identity, 0.86 with
+    the scale, 0.85 for the average of 200 training-mode passes.
+    """
+
+    def call(self, inputs, training=False):
+        if training and self.rate > 0:
+            return super().call(inputs, training=True)
+        return inputs * alpha_dropout_scale(self.rate)
+
+
 def _dropout_layer(rate, activation, seed, dtype, index):
     # AlphaDropout keeps SELU's mean 0 / variance 1; ordinary dropout does not.
-    layer = keras.layers.AlphaDropout if activation == "selu" else keras.layers.Dropout
+    layer = MeanFieldAlphaDropout if activation == "selu" else keras.layers.Dropout
     return layer(rate, seed=seed, dtype=dtype, name=f"dropout_{index}")
 
 

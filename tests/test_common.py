@@ -7,9 +7,34 @@ from sksnn import SNNClassifier, SNNRegressor
 
 FAST_CHECK_PARAMS = dict(hidden_layer_sizes=(32, 32), max_iter=100, random_state=0)
 
+# Settings under which weighted rows cannot equal repeated rows: the dropout
+# masks, the batch statistics and the validation split depend on the rows.
+ROW_DEPENDENT_SETTINGS = [
+    dict(dropout=0.1),
+    dict(batch_norm=True),
+    dict(early_stopping=True),
+]
+ROW_DEPENDENT_REASON = (
+    "weighted rows cannot equal repeated rows when dropout masks, batch statistics "
+    "or the validation split depend on the rows"
+)
+
+
+def expected_failed_checks(estimator):
+    """The one check allowed to fail, for the row-dependent settings only."""
+    params = estimator.get_params()
+    if params["dropout"] > 0 or params["batch_norm"] or params["early_stopping"]:
+        return {"check_sample_weight_equivalence_on_dense_data": ROW_DEPENDENT_REASON}
+    return {}
+
 
 @parametrize_with_checks(
-    [SNNClassifier(**FAST_CHECK_PARAMS), SNNRegressor(**FAST_CHECK_PARAMS)]
+    [
+        Estimator(**FAST_CHECK_PARAMS, **setting)
+        for setting in [{}, *ROW_DEPENDENT_SETTINGS]
+        for Estimator in (SNNClassifier, SNNRegressor)
+    ],
+    expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
     """Each scikit-learn estimator check passes on fast settings."""
@@ -20,5 +45,21 @@ def test_sklearn_compatible_estimator(estimator, check):
 def test_check_estimator_defaults(Estimator):
     """check_estimator passes with default parameters, no check failing."""
     results = check_estimator(Estimator(), on_fail=None)
+    failed = [r["check_name"] for r in results if r["status"] == "failed"]
+    assert failed == []
+    assert len(results) > 50
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setting", ROW_DEPENDENT_SETTINGS, ids=str)
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+def test_check_estimator_row_dependent_settings(Estimator, setting):
+    """check_estimator passes for dropout, batch_norm and early_stopping defaults."""
+    estimator = Estimator(**setting)
+    results = check_estimator(
+        estimator,
+        on_fail=None,
+        expected_failed_checks=expected_failed_checks(estimator),
+    )
     failed = [r["check_name"] for r in results if r["status"] == "failed"]
     assert failed == []
