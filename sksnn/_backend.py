@@ -85,10 +85,26 @@ def device_name(device):
     return f"{device}:0"
 
 
+def _without_all_reduce(optimizer):
+    """Skip the gradient all-reduce of Keras' TensorFlow optimizer.
+
+    With no tf.distribute strategy active the all-reduce sums over a single
+    replica, a no-op, but it registers each traced train step in a global
+    collective registry that keeps it alive: about 5 MB per fitted network
+    (benchmarks/bench_memory.py).
+    """
+    import tensorflow as tf
+
+    if not tf.distribute.has_strategy():
+        optimizer._all_reduce_sum_gradients = lambda grads_and_vars: grads_and_vars
+    return optimizer
+
+
 def _tensorflow_step(model, loss_fn, optimizer):
     import tensorflow as tf
 
     variables = model.trainable_variables
+    optimizer = _without_all_reduce(optimizer)
 
     @tf.function(reduce_retracing=True)
     def step(x, y, w):

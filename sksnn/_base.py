@@ -40,6 +40,14 @@ SOLVER_NAMES = {"nadam", "adam", "sgd", "rmsprop"}
 MIN_ADAPTIVE_LEARNING_RATE = 1e-6  # MLP's floor for learning_rate='adaptive'
 
 
+class DivergenceWarning(ConvergenceWarning):
+    """Warning used when the training loss stops being finite.
+
+    Training stops at once and the estimator keeps the weights of the last
+    epoch whose loss was finite.
+    """
+
+
 class _Data(NamedTuple):
     """Rows the network trains or is validated on."""
 
@@ -280,9 +288,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
     def _initialize(self, train, hidden):
         self.scaler_ = (
-            StandardScaler().fit(train.X, sample_weight=train.w)
-            if self.standardize
-            else None
+            _checked_scaler(train.X, train.w, "X") if self.standardize else None
         )
         self.n_layers_ = len(hidden) + 2
         self._hidden_scale = (
@@ -383,30 +389,63 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     def _run_epochs(self, trainer, train, val, seed, incremental):
         batch_size = self._batch_size(train.X.shape[0])
         rng = _random.stream_rng(seed, _random.SHUFFLE_STREAM, self.n_iter_)
-        for _ in range(1 if incremental else self.max_iter):
-            loss = _epoch(trainer.step, train, batch_size, rng)
-            if self.dropout > 0:
-                # Dropout makes the batch losses too noisy to stop on.
-                loss = self._loss_without_dropout(trainer.model, train)
-            self.n_iter_ += 1
-            self.loss_curve_.append(loss)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
-            if not np.isfinite(loss):
-                break
-            self._update_no_improvement_count(trainer.model, val)
-            if self._no_improvement_count > self.n_iter_no_change:
-                if self._stop_or_slow_down(trainer.optimizer):
+        self._sync_weights(trainer.model)  # what a failed first epoch falls back to
+        try:
+            for _ in range(1 if incremental else self.max_iter):
+                if self._train_one_epoch(trainer, train, val, batch_size, rng):
                     break
-                self._no_improvement_count = 0
-        else:
-            if not incremental:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            self._restore_last_epoch(trainer.model)
+            warnings.warn(
+                f"Training was interrupted during epoch {self.n_iter_ + 1}; the "
+                f"estimator keeps the weights of epoch {self.n_iter_}, the last "
+                "completed one, and can predict. Call fit again to restart, or "
+                "set warm_start=True to continue.",
+                UserWarning,
+            )
         self._keep_weights(trainer.model, train, val)
+
+    def _train_one_epoch(self, trainer, train, val, batch_size, rng):
+        """Train one epoch and record it; return True when training must stop."""
+        loss = _epoch(trainer.step, train, batch_size, rng)
+        if self.dropout > 0:
+            # Dropout makes the batch losses too noisy to stop on.
+            loss = self._loss_without_dropout(trainer.model, train)
+        self.n_iter_ += 1
+        self.loss_curve_.append(loss)
+        if self.verbose:
+            print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+        if not np.isfinite(loss):
+            self._restore_last_epoch(trainer.model)
+            warnings.warn(
+                f"Training diverged at epoch {self.n_iter_}: the loss became "
+                f"{loss}. Training stopped, and the estimator keeps the weights "
+                f"of epoch {self.n_iter_ - 1}, the last with a finite loss. Lower "
+                "learning_rate_init, set clipnorm or clipvalue, use solver='nadam' "
+                "or 'adam', or keep kernel_initializer='lecun_normal' with "
+                "standardize=True.",
+                DivergenceWarning,
+            )
+            return True
+        self._sync_weights(trainer.model)
+        self._update_no_improvement_count(val)
+        if self._no_improvement_count > self.n_iter_no_change:
+            if self._stop_or_slow_down(trainer.optimizer):
+                return True
+            self._no_improvement_count = 0
+        return False
+
+    def _restore_last_epoch(self, model):
+        from sksnn import _network
+
+        _network.set_weights(model, self.coefs_, self.intercepts_, self._batch_norms)
 
     def _loss_without_dropout(self, model, train):
         from sksnn import _backend, _network
@@ -418,13 +457,12 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         )
         return float(loss + sum(model.losses))
 
-    def _update_no_improvement_count(self, model, val):
+    def _update_no_improvement_count(self, val):
         # MLP's rule, on the validation score when early stopping, else on
         # the training loss.
         if val is None:
             last, best, sign = self.loss_curve_[-1], self.best_loss_, -1
         else:
-            self._sync_weights(model)
             last = self.score(val.X, val.y, sample_weight=val.w)
             self.validation_scores_.append(float(last))
             best, sign = self.best_validation_score_, 1
@@ -481,15 +519,11 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             _network.set_weights(
                 model, self.coefs_, self.intercepts_, self._batch_norms
             )
-        weights = self.coefs_ + self.intercepts_
-        if not np.isfinite(self.loss_curve_[-1]) or not all(
-            np.isfinite(w).all() for w in weights
-        ):
+        if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
             raise ValueError(
-                f"Training diverged at epoch {self.n_iter_}: the loss is "
-                f"{self.loss_curve_[-1]}. Lower learning_rate_init, set clipnorm, "
-                "use solver='nadam' or 'adam', or keep kernel_initializer="
-                "'lecun_normal' with standardize=True."
+                "Training diverged: the network's weights are no longer finite. "
+                "Lower learning_rate_init, set clipnorm or clipvalue, or keep "
+                "kernel_initializer='lecun_normal' with standardize=True."
             )
 
     # -- predict -----------------------------------------------------------
@@ -498,14 +532,24 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         dtype = self.coefs_[0].dtype
-        return forward(
-            self._scale(X).astype(dtype, copy=False),
-            self.coefs_,
-            self.intercepts_,
-            self.activation,
-            self._batch_norms,
-            self._hidden_scale,
-        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = forward(
+                self._scale(X).astype(dtype, copy=False),
+                self.coefs_,
+                self.intercepts_,
+                self.activation,
+                self._batch_norms,
+                self._hidden_scale,
+            )
+        bad = ~np.isfinite(logits).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"The network's output is not finite for {bad.sum()} of "
+                f"{len(bad)} rows (the first is row {np.flatnonzero(bad)[0]}): "
+                "their features are too far outside the range seen in fit for "
+                "the network's arithmetic. Check those rows for extreme values."
+            )
+        return logits
 
     # -- the Keras model and persistence ------------------------------------
 
@@ -522,6 +566,24 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
                 self._model, self.coefs_, self.intercepts_, self._batch_norms
             )
         return self._model
+
+    def save(self, path):
+        """Save the fitted estimator to a file, without pickle.
+
+        The file holds the parameters and fitted scalars as JSON and the
+        weights and scaler statistics as numeric arrays, plus the versions of
+        sksnn, Keras and scikit-learn. Read it back with :func:`sksnn.load`,
+        which executes nothing from the file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the file (a zip archive; ``.sksnn`` is a good
+            extension).
+        """
+        from sksnn._persistence import save
+
+        save(self, path)
 
     def __getstate__(self):
         # The weights already live in coefs_ / intercepts_: pickles hold no
@@ -562,3 +624,15 @@ def _epoch(step, data, batch_size, rng):
     batches = [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
     losses = [step(data.X[idx], data.Y[idx], data.w[idx]) for idx in batches]
     return sum(float(b) * len(idx) for b, idx in zip(losses, batches)) / n_samples
+
+
+def _checked_scaler(X, sample_weight, name):
+    """Fit a StandardScaler; refuse values too large to standardize."""
+    scaler = StandardScaler().fit(X, sample_weight=sample_weight)
+    if not (np.isfinite(scaler.mean_).all() and np.isfinite(scaler.scale_).all()):
+        raise ValueError(
+            f"{name} holds values too large to standardize in {X.dtype} (largest "
+            f"magnitude {np.abs(X).max():.3g}): their variance overflows. Rescale "
+            f"{name}, e.g. divide it by a power of ten, or use float64."
+        )
+    return scaler

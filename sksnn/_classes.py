@@ -3,13 +3,14 @@
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.preprocessing import LabelBinarizer, StandardScaler
+from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted
 
-from sksnn._base import BaseSNN
+from sksnn._base import BaseSNN, _checked_scaler
 
 _COMMON_PARAMETERS = """
     Parameters
@@ -421,6 +422,34 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             proba = proba[:, 1:]
         return self._label_binarizer.inverse_transform(proba)
 
+    def score(self, X, y, sample_weight=None):
+        """Return the accuracy on the given test data and labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels for X; every label must be one of ``classes_``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy (subset accuracy for multilabel targets).
+        """
+        check_is_fitted(self)
+        if not self._label_binarizer.y_type_.startswith("multilabel"):
+            unseen = np.setdiff1d(np.unique(np.asarray(y)), self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y holds labels {unseen.tolist()} that the classifier never "
+                    f"saw in fit (classes_ = {self.classes_.tolist()}); score it "
+                    "on labels it knows, or refit with every label."
+                )
+        return super().score(X, y, sample_weight=sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -547,7 +576,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     def _encode_targets(self, y, sample_weight, *, fresh, incremental, classes):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if fresh:
-            self.target_scaler_ = StandardScaler().fit(Y, sample_weight=sample_weight)
+            self.target_scaler_ = _checked_scaler(Y, sample_weight, "y")
             self.n_outputs_ = Y.shape[1]
             self.out_activation_ = "identity"
         elif Y.shape[1] != self.n_outputs_:

@@ -20,12 +20,25 @@ ROW_DEPENDENT_REASON = (
 )
 
 
+# Keras' BatchNormalization ignores sample weights: rows of class weight 1e-4
+# still set the batch statistics, and the network may fit them freely (64-70%
+# of the test rows go to the heavy class, where the check wants 87%).
+BATCH_NORM_CLASS_WEIGHT_REASON = (
+    "batch statistics are unweighted, so near-zero-weight rows still shape them"
+)
+
+
 def expected_failed_checks(estimator):
-    """The one check allowed to fail, for the row-dependent settings only."""
+    """The checks allowed to fail, for the row-dependent settings only."""
     params = estimator.get_params()
+    expected = {}
     if params["dropout"] > 0 or params["batch_norm"] or params["early_stopping"]:
-        return {"check_sample_weight_equivalence_on_dense_data": ROW_DEPENDENT_REASON}
-    return {}
+        expected["check_sample_weight_equivalence_on_dense_data"] = (
+            ROW_DEPENDENT_REASON
+        )
+    if params["batch_norm"]:
+        expected["check_class_weight_classifiers"] = BATCH_NORM_CLASS_WEIGHT_REASON
+    return expected
 
 
 @parametrize_with_checks(

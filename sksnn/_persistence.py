@@ -1,0 +1,236 @@
+"""Saving and loading fitted estimators without pickle.
+
+A saved model is a zip archive of two members:
+
+- ``model.json``: the format version, the versions of sksnn, Keras and
+  scikit-learn that wrote it, the estimator's class and parameters, and its
+  fitted scalars and lists (``n_iter_``, ``loss_curve_``, ``classes_``, ...);
+- ``arrays.npz``: the weights and scaler statistics, read back with
+  ``allow_pickle=False``.
+
+Loading parses JSON and reads numeric arrays: nothing in the file is
+executed, and no Keras import is needed to predict.
+"""
+
+import io
+import json
+import zipfile
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+from sklearn.preprocessing import LabelBinarizer, StandardScaler
+
+FORMAT = "sksnn-model"
+FORMAT_VERSION = 1
+
+# Fitted scalars and lists stored as JSON; arrays go to arrays.npz.
+_JSON_ATTRIBUTES = [
+    "n_features_in_",
+    "n_outputs_",
+    "n_layers_",
+    "out_activation_",
+    "loss_curve_",
+    "best_loss_",
+    "n_iter_",
+    "validation_scores_",
+    "best_validation_score_",
+    "_hidden_scale",
+    "_learning_rate",
+    "_no_improvement_count",
+]
+
+
+def _version(package):
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def _json_value(value):
+    """Turn a parameter into JSON; refuse what JSON cannot hold exactly."""
+    if isinstance(value, np.random.RandomState):
+        raise TypeError(
+            "random_state is a RandomState instance, which cannot be saved as "
+            "JSON; set it to an int or None before save()."
+        )
+    if isinstance(value, tuple):
+        return {"__tuple__": [_json_value(v) for v in value]}
+    if isinstance(value, dict):
+        return {
+            "__dict__": [[_json_value(k), _json_value(v)] for k, v in value.items()]
+        }
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _from_json(value):
+    if isinstance(value, dict) and "__tuple__" in value:
+        return tuple(_from_json(v) for v in value["__tuple__"])
+    if isinstance(value, dict) and "__dict__" in value:
+        return {_from_json(k): _from_json(v) for k, v in value["__dict__"]}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
+
+
+def _scaler_arrays(prefix, scaler):
+    if scaler is None:
+        return {}
+    return {
+        f"{prefix}_{name}": getattr(scaler, name)
+        for name in ("mean_", "scale_", "var_")
+    }
+
+
+def _arrays(estimator):
+    arrays = {}
+    for i, (coef, intercept) in enumerate(zip(estimator.coefs_, estimator.intercepts_)):
+        arrays[f"coef_{i}"], arrays[f"intercept_{i}"] = coef, intercept
+    for i, norm in enumerate(estimator._batch_norms):
+        for name, value in zip(("gamma", "beta", "mean", "variance"), norm):
+            arrays[f"batch_norm_{i}_{name}"] = value
+    arrays.update(_scaler_arrays("scaler", estimator.scaler_))
+    arrays.update(
+        _scaler_arrays("target_scaler", getattr(estimator, "target_scaler_", None))
+    )
+    if hasattr(estimator, "feature_names_in_"):
+        arrays["feature_names_in_"] = estimator.feature_names_in_.astype(str)
+    return arrays
+
+
+def _labels(estimator):
+    if not hasattr(estimator, "classes_"):
+        return None
+    classes = estimator.classes_
+    if classes.dtype == object and not all(isinstance(c, str) for c in classes):
+        raise TypeError(
+            "classes_ mixes label types that cannot be saved as JSON; encode the "
+            "labels as strings or integers."
+        )
+    return {
+        "classes": classes.tolist(),
+        "dtype": classes.dtype.str if classes.dtype != object else "object",
+        "y_type": estimator._label_binarizer.y_type_,
+    }
+
+
+def save(estimator, path):
+    """Write a fitted sksnn estimator to ``path`` (see the module docstring)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator)
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "versions": {p: _version(p) for p in ("sksnn", "keras", "scikit-learn")},
+        "class": type(estimator).__name__,
+        "params": {k: _json_value(v) for k, v in estimator.get_params().items()},
+        "fitted": {k: _json_value(getattr(estimator, k)) for k in _JSON_ATTRIBUTES},
+        "labels": _labels(estimator),
+        "n_batch_norms": len(estimator._batch_norms),
+    }
+    buffer = io.BytesIO()
+    np.savez(buffer, **_arrays(estimator))
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.json", json.dumps(document, allow_nan=True))
+        archive.writestr("arrays.npz", buffer.getvalue())
+
+
+def _read(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            document = json.loads(archive.read("model.json"))
+            arrays = np.load(io.BytesIO(archive.read("arrays.npz")), allow_pickle=False)
+            arrays = {name: arrays[name] for name in arrays.files}
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise ValueError(
+            f"{path!s} is not a readable sksnn model file ({type(error).__name__}: "
+            f"{error}). It may be truncated or corrupted, or another kind of file; "
+            "save the model again with est.save(path)."
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(
+            f"{path!s} is not an sksnn model file: it has no sksnn header."
+        )
+    if document.get("format_version", 0) > FORMAT_VERSION:
+        raise ValueError(
+            f"{path!s} was saved in sksnn model format {document['format_version']} "
+            f"(by sksnn {document.get('versions', {}).get('sksnn')}); this sksnn "
+            f"reads formats up to {FORMAT_VERSION}. Upgrade sksnn to load it."
+        )
+    return document, arrays
+
+
+def _scaler(arrays, prefix):
+    if f"{prefix}_mean_" not in arrays:
+        return None
+    scaler = StandardScaler()
+    for name in ("mean_", "scale_", "var_"):
+        setattr(scaler, name, arrays[f"{prefix}_{name}"])
+    scaler.n_features_in_ = scaler.mean_.shape[0]
+    return scaler
+
+
+def _restore_labels(estimator, labels):
+    dtype = object if labels["dtype"] == "object" else np.dtype(labels["dtype"])
+    classes = np.asarray(labels["classes"], dtype=dtype)
+    multilabel = labels["y_type"].startswith("multilabel")
+    fit_on = np.eye(len(classes), dtype=int) if multilabel else classes
+    estimator._label_binarizer = LabelBinarizer().fit(fit_on)
+    estimator.classes_ = classes
+
+
+def load(path):
+    """Load an estimator written by ``save``; never executes code from the file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by ``SNNClassifier.save`` or ``SNNRegressor.save``.
+
+    Returns
+    -------
+    estimator : SNNClassifier or SNNRegressor
+        The fitted estimator, predicting as the saved one did.
+    """
+    from sksnn._classes import SNNClassifier, SNNRegressor
+
+    document, arrays = _read(path)
+    classes = {"SNNClassifier": SNNClassifier, "SNNRegressor": SNNRegressor}
+    if document.get("class") not in classes:
+        raise ValueError(
+            f"{path!s} holds an unknown estimator {document.get('class')!r}."
+        )
+    try:
+        estimator = classes[document["class"]](
+            **{k: _from_json(v) for k, v in document["params"].items()}
+        )
+        for name, value in document["fitted"].items():
+            setattr(estimator, name, _from_json(value))
+        n_layers = estimator.n_layers_ - 1
+        estimator.coefs_ = [arrays[f"coef_{i}"] for i in range(n_layers)]
+        estimator.intercepts_ = [arrays[f"intercept_{i}"] for i in range(n_layers)]
+        estimator._batch_norms = [
+            tuple(
+                arrays[f"batch_norm_{i}_{n}"]
+                for n in ("gamma", "beta", "mean", "variance")
+            )
+            for i in range(document["n_batch_norms"])
+        ]
+        estimator.scaler_ = _scaler(arrays, "scaler")
+        if document["labels"] is not None:
+            _restore_labels(estimator, document["labels"])
+        else:
+            estimator.target_scaler_ = _scaler(arrays, "target_scaler")
+        if "feature_names_in_" in arrays:
+            estimator.feature_names_in_ = arrays["feature_names_in_"].astype(object)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"{path!s} is an sksnn model file with missing or inconsistent "
+            f"content ({type(error).__name__}: {error}); it may be corrupted."
+        ) from None
+    return estimator
