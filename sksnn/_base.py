@@ -40,6 +40,12 @@ SOLVER_NAMES = {"nadam", "adam", "sgd", "rmsprop"}
 MIN_ADAPTIVE_LEARNING_RATE = 1e-6  # MLP's floor for learning_rate='adaptive'
 
 
+_DIVERGENCE_FIX = (
+    "Lower learning_rate_init, set clipnorm or clipvalue, use solver='nadam' or "
+    "'adam', or keep kernel_initializer='lecun_normal' with standardize=True."
+)
+
+
 class DivergenceWarning(ConvergenceWarning):
     """Warning used when the training loss stops being finite.
 
@@ -205,7 +211,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         fresh = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
         hidden = self._check_hidden_layer_sizes()
-        X, y = validate_data(
+        X, y = _validate(
             self,
             X,
             y,
@@ -390,6 +396,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         batch_size = self._batch_size(train.X.shape[0])
         rng = _random.stream_rng(seed, _random.SHUFFLE_STREAM, self.n_iter_)
         self._sync_weights(trainer.model)  # what a failed first epoch falls back to
+        self._previous_weights = None
         try:
             for _ in range(1 if incremental else self.max_iter):
                 if self._train_one_epoch(trainer, train, val, batch_size, rng):
@@ -423,17 +430,15 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         if self.verbose:
             print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
         if not np.isfinite(loss):
-            self._restore_last_epoch(trainer.model)
+            kept = self._fall_back(trainer.model, train)
             warnings.warn(
                 f"Training diverged at epoch {self.n_iter_}: the loss became "
                 f"{loss}. Training stopped, and the estimator keeps the weights "
-                f"of epoch {self.n_iter_ - 1}, the last with a finite loss. Lower "
-                "learning_rate_init, set clipnorm or clipvalue, use solver='nadam' "
-                "or 'adam', or keep kernel_initializer='lecun_normal' with "
-                "standardize=True.",
+                f"{kept}, the last whose outputs are finite. {_DIVERGENCE_FIX}",
                 DivergenceWarning,
             )
             return True
+        self._previous_weights = self._weights()
         self._sync_weights(trainer.model)
         self._update_no_improvement_count(val)
         if self._no_improvement_count > self.n_iter_no_change:
@@ -441,6 +446,37 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
                 return True
             self._no_improvement_count = 0
         return False
+
+    def _weights(self):
+        return self.coefs_, self.intercepts_, self._batch_norms
+
+    def _fall_back(self, model, train):
+        """After a non-finite loss, keep the newest weights with finite outputs.
+
+        The weights after the last finite epoch can already be too large (its
+        loss was measured before its updates), so the epoch before is tried
+        next; returns which weights were kept, in words.
+        """
+        candidates = [(self.n_iter_ - 1, self._weights())]
+        if getattr(self, "_previous_weights", None) is not None:
+            candidates.append((self.n_iter_ - 2, self._previous_weights))
+        for epoch, weights in candidates:
+            with np.errstate(over="ignore", invalid="ignore"):
+                logits = forward(
+                    train.X,
+                    *weights[:2],
+                    self.activation,
+                    weights[2],
+                    self._hidden_scale,
+                )
+            if np.isfinite(logits).all():
+                self.coefs_, self.intercepts_, self._batch_norms = weights
+                self._restore_last_epoch(model)
+                return f"of epoch {epoch}" if epoch else "it started with"
+        raise ValueError(
+            f"Training diverged at epoch {self.n_iter_}, and no weights of the "
+            f"last two epochs give finite outputs. {_DIVERGENCE_FIX}"
+        )
 
     def _restore_last_epoch(self, model):
         from sksnn import _network
@@ -521,16 +557,15 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
         if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
             raise ValueError(
-                "Training diverged: the network's weights are no longer finite. "
-                "Lower learning_rate_init, set clipnorm or clipvalue, or keep "
-                "kernel_initializer='lecun_normal' with standardize=True."
+                f"Training diverged: the network's weights are no longer finite. "
+                f"{_DIVERGENCE_FIX}"
             )
 
     # -- predict -----------------------------------------------------------
 
     def _logits(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = _validate(self, X, dtype=[np.float64, np.float32], reset=False)
         dtype = self.coefs_[0].dtype
         with np.errstate(over="ignore", invalid="ignore"):
             logits = forward(
@@ -636,3 +671,17 @@ def _checked_scaler(X, sample_weight, name):
             f"{name}, e.g. divide it by a power of ten, or use float64."
         )
     return scaler
+
+
+def _validate(estimator, *args, **kwargs):
+    """validate_data, with a fix in the message when values are not numbers."""
+    try:
+        return validate_data(estimator, *args, **kwargs)
+    except (OverflowError, ValueError) as error:
+        if isinstance(error, ValueError) and "could not convert" not in str(error):
+            raise
+        raise ValueError(
+            f"The input holds values that are not usable numbers ({error}). "
+            "Encode categorical or text columns first, e.g. with OneHotEncoder "
+            "in a Pipeline, and rescale values beyond float64's range."
+        ) from None

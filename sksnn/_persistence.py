@@ -14,7 +14,9 @@ executed, and no Keras import is needed to predict.
 
 import io
 import json
+import struct
 import zipfile
+import zlib
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
@@ -144,7 +146,15 @@ def _read(path):
             document = json.loads(archive.read("model.json"))
             arrays = np.load(io.BytesIO(archive.read("arrays.npz")), allow_pickle=False)
             arrays = {name: arrays[name] for name in arrays.files}
-    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        struct.error,
+        KeyError,
+        ValueError,
+        EOFError,
+        OSError,
+    ) as error:
         if isinstance(error, FileNotFoundError):
             raise
         raise ValueError(

@@ -33,9 +33,7 @@ def expected_failed_checks(estimator):
     params = estimator.get_params()
     expected = {}
     if params["dropout"] > 0 or params["batch_norm"] or params["early_stopping"]:
-        expected["check_sample_weight_equivalence_on_dense_data"] = (
-            ROW_DEPENDENT_REASON
-        )
+        expected["check_sample_weight_equivalence_on_dense_data"] = ROW_DEPENDENT_REASON
     if params["batch_norm"]:
         expected["check_class_weight_classifiers"] = BATCH_NORM_CLASS_WEIGHT_REASON
     return expected

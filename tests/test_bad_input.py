@@ -1,0 +1,306 @@
+"""Bad input at every public entry point gets a clear ValueError or TypeError."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_iris
+from sklearn.exceptions import NotFittedError
+
+from sksnn import SNNClassifier, SNNRegressor
+
+X, Y = load_iris(return_X_y=True)
+TINY = dict(hidden_layer_sizes=(4,), max_iter=2)
+FITTED = {}
+
+
+def fitted(kind):
+    """A fitted classifier or regressor, shared by the predict-time cases."""
+    if kind not in FITTED:
+        estimator = SNNClassifier(**TINY) if kind == "clf" else SNNRegressor(**TINY)
+        FITTED[kind] = estimator.fit(X, Y if kind == "clf" else X[:, 0])
+    return FITTED[kind]
+
+
+def with_value(value, row=0, col=0, dtype=float):
+    bad = X.astype(dtype)
+    bad[row, col] = value
+    return bad
+
+
+def y_with(value):
+    bad = X[:, 0].copy()
+    bad[3] = value
+    return bad
+
+
+def strings():
+    return with_value("red", dtype=object)
+
+
+# (id, call, exception, message fragment): each call is one bad input.
+CASES = [
+    # -- fit -----------------------------------------------------------------
+    (
+        "fit-nan-X",
+        lambda: SNNClassifier(**TINY).fit(with_value(np.nan), Y),
+        ValueError,
+        "Input X contains NaN",
+    ),
+    (
+        "fit-inf-X",
+        lambda: SNNRegressor(**TINY).fit(with_value(np.inf), Y),
+        ValueError,
+        "Input X contains infinity",
+    ),
+    (
+        "fit-nan-y",
+        lambda: SNNRegressor(**TINY).fit(X, y_with(np.nan)),
+        ValueError,
+        "Input y contains NaN",
+    ),
+    (
+        "fit-inf-y",
+        lambda: SNNRegressor(**TINY).fit(X, y_with(np.inf)),
+        ValueError,
+        "Input y contains infinity",
+    ),
+    (
+        "fit-nan-label",
+        lambda: SNNClassifier(**TINY).fit(X, y_with(np.nan)),
+        ValueError,
+        "Input y contains NaN",
+    ),
+    (
+        "fit-empty-X",
+        lambda: SNNClassifier(**TINY).fit(X[:0], Y[:0]),
+        ValueError,
+        "Found array with 0 sample",
+    ),
+    (
+        "fit-1d-X",
+        lambda: SNNClassifier(**TINY).fit(X[:, 0], Y),
+        ValueError,
+        "Expected 2D array, got 1D array",
+    ),
+    (
+        "fit-3d-X",
+        lambda: SNNClassifier(**TINY).fit(X.reshape(150, 2, 2), Y),
+        ValueError,
+        "Found array with dim 3",
+    ),
+    (
+        "fit-string-features",
+        lambda: SNNClassifier(**TINY).fit(strings(), Y),
+        ValueError,
+        "Encode categorical or text columns first",
+    ),
+    (
+        "fit-complex-features",
+        lambda: SNNClassifier(**TINY).fit(X + 1j, Y),
+        ValueError,
+        "Complex data not supported",
+    ),
+    (
+        "fit-sparse-X",
+        lambda: SNNClassifier(**TINY).fit(sp.csr_matrix(X), Y),
+        TypeError,
+        "Sparse data was passed for X, but dense data is required. Use '.toarray()'",
+    ),
+    (
+        "fit-one-class",
+        lambda: SNNClassifier(**TINY).fit(X, np.zeros(150)),
+        ValueError,
+        "needs samples of at least 2 classes in y; got 1 class",
+    ),
+    (
+        "fit-continuous-labels",
+        lambda: SNNClassifier(**TINY).fit(X, X[:, 0]),
+        ValueError,
+        "Unknown label type: continuous",
+    ),
+    (
+        "fit-length-mismatch",
+        lambda: SNNClassifier(**TINY).fit(X, Y[:100]),
+        ValueError,
+        "inconsistent numbers of samples",
+    ),
+    (
+        "fit-weight-length",
+        lambda: SNNClassifier(**TINY).fit(X, Y, np.ones(10)),
+        ValueError,
+        "sample_weight.shape == (10,), expected (150,)",
+    ),
+    (
+        "fit-negative-weight",
+        lambda: SNNClassifier(**TINY).fit(X, Y, -np.ones(150)),
+        ValueError,
+        "Negative values in data passed to `sample_weight`",
+    ),
+    (
+        "fit-zero-weights",
+        lambda: SNNClassifier(**TINY).fit(X, Y, np.zeros(150)),
+        ValueError,
+        "Sample weights must contain at least one non-zero number",
+    ),
+    (
+        "fit-huge-X",
+        lambda: SNNClassifier(**TINY).fit(X * 1e200, Y),
+        ValueError,
+        "X holds values too large to standardize in float64",
+    ),
+    (
+        "fit-huge-y",
+        lambda: SNNRegressor(**TINY).fit(X, X[:, 0] * 1e200),
+        ValueError,
+        "y holds values too large to standardize in float64",
+    ),
+    (
+        "fit-int-overflow",
+        lambda: SNNClassifier(**TINY).fit([[10**400] * 4] * 150, Y),
+        ValueError,
+        "int too large to convert to float",
+    ),
+    (
+        "fit-empty-hidden",
+        lambda: SNNClassifier(hidden_layer_sizes=()).fit(X, Y),
+        ValueError,
+        "hidden_layer_sizes must be a positive int or a non-empty",
+    ),
+    (
+        "fit-zero-width",
+        lambda: SNNClassifier(hidden_layer_sizes=(8, 0)).fit(X, Y),
+        ValueError,
+        "hidden_layer_sizes must be a positive int or a non-empty",
+    ),
+    (
+        "fit-bad-param",
+        lambda: SNNRegressor(dropout=1.0).fit(X, Y),
+        ValueError,
+        "The 'dropout' parameter of SNNRegressor must be",
+    ),
+    # -- partial_fit -----------------------------------------------------------
+    (
+        "partial-fit-no-classes",
+        lambda: SNNClassifier(**TINY).partial_fit(X, Y),
+        ValueError,
+        "classes must be passed on the first call to partial_fit",
+    ),
+    (
+        "partial-fit-nan-X",
+        lambda: SNNRegressor(**TINY).partial_fit(with_value(np.nan), Y),
+        ValueError,
+        "Input X contains NaN",
+    ),
+    (
+        "partial-fit-n-features",
+        lambda: SNNRegressor(**TINY).partial_fit(X, Y).partial_fit(X[:, :3], Y),
+        ValueError,
+        "X has 3 features, but SNNRegressor is expecting 4 features as input",
+    ),
+    (
+        "partial-fit-unseen-label",
+        lambda: (
+            SNNClassifier(**TINY)
+            .partial_fit(X, Y, classes=[0, 1, 2])
+            .partial_fit(X, Y + 1)
+        ),
+        ValueError,
+        "y holds labels [3] that the fitted classes [0, 1, 2] do not include",
+    ),
+    # -- predict, predict_proba, score ------------------------------------------
+    (
+        "predict-unfitted",
+        lambda: SNNClassifier().predict(X),
+        NotFittedError,
+        "This SNNClassifier instance is not fitted yet",
+    ),
+    (
+        "predict-n-features",
+        lambda: fitted("clf").predict(X[:, :3]),
+        ValueError,
+        "X has 3 features, but SNNClassifier is expecting 4",
+    ),
+    (
+        "predict-nan",
+        lambda: fitted("reg").predict(with_value(np.nan)),
+        ValueError,
+        "Input X contains NaN",
+    ),
+    (
+        "predict-1d",
+        lambda: fitted("clf").predict(X[0]),
+        ValueError,
+        "Expected 2D array, got 1D array",
+    ),
+    (
+        "predict-3d",
+        lambda: fitted("reg").predict(X.reshape(150, 2, 2)),
+        ValueError,
+        "Found array with dim 3",
+    ),
+    (
+        "predict-empty",
+        lambda: fitted("reg").predict(X[:0]),
+        ValueError,
+        "Found array with 0 sample",
+    ),
+    (
+        "predict-sparse",
+        lambda: fitted("clf").predict(sp.csr_matrix(X)),
+        TypeError,
+        "Sparse data was passed for X, but dense data is required",
+    ),
+    (
+        "predict-strings",
+        lambda: fitted("clf").predict(strings()),
+        ValueError,
+        "Encode categorical or text columns first",
+    ),
+    (
+        "predict-proba-inf",
+        lambda: fitted("clf").predict_proba(with_value(np.inf)),
+        ValueError,
+        "Input X contains infinity",
+    ),
+    (
+        "predict-proba-complex",
+        lambda: fitted("clf").predict_proba(X + 1j),
+        ValueError,
+        "Complex data not supported",
+    ),
+    (
+        "score-unseen-labels",
+        lambda: fitted("clf").score(X, Y + 5),
+        ValueError,
+        "y holds labels [5, 6, 7] that the classifier never saw in fit",
+    ),
+    (
+        "score-length-mismatch",
+        lambda: fitted("reg").score(X, X[:10, 0]),
+        ValueError,
+        "inconsistent numbers of samples",
+    ),
+    (
+        "score-nan-y",
+        lambda: fitted("reg").score(X, y_with(np.nan)),
+        ValueError,
+        "Input contains NaN",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "call, exception, message", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_gets_a_clear_error(call, exception, message):
+    """A bad input raises the expected error, whose message names the problem."""
+    with pytest.raises(exception) as info:
+        call()
+    assert message in str(info.value)
+    assert "keras" not in type(info.value).__module__
+    assert "tensorflow" not in type(info.value).__module__
+
+
+def test_enough_distinct_cases():
+    """The table enumerates at least 25 distinct bad inputs."""
+    assert len({case[0] for case in CASES}) == len(CASES) >= 25

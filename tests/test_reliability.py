@@ -1,0 +1,269 @@
+"""Divergence, interruption, persistence without pickle, concurrent predict."""
+
+import json
+import pickle
+import threading
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+import sksnn
+from sksnn import DivergenceWarning, SNNClassifier, SNNRegressor
+from tests.conftest import FAST
+
+EXPLODING = dict(
+    hidden_layer_sizes=(32,) * 6,
+    activation="relu",
+    kernel_initializer="normal",
+    solver="sgd",
+    learning_rate_init=1.0,
+    batch_size=50,
+    max_iter=20,
+    random_state=0,
+)
+
+
+def test_divergence_stops_warns_and_keeps_finite_weights(iris):
+    """A diverging fit stops at once, warns, and keeps weights with finite output."""
+    X, y = iris
+    clf = SNNClassifier(**EXPLODING)
+    with pytest.warns(
+        DivergenceWarning,
+        match="Training diverged at epoch 2: the loss became nan. Training stopped",
+    ) as record:
+        clf.fit(X, y)
+    assert "Lower learning_rate_init, set clipnorm" in str(record[0].message)
+    assert clf.n_iter_ == 2
+    assert np.isnan(clf.loss_curve_[-1])
+    assert all(np.isfinite(c).all() for c in clf.coefs_)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_clipping_prevents_the_divergence(iris):
+    """The same exploding setup with clipnorm trains without diverging."""
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        clf = SNNClassifier(
+            **{**EXPLODING, "learning_rate_init": 1e-3}, clipnorm=1.0
+        ).fit(X, y)
+    assert np.isfinite(clf.loss_curve_).all()
+
+
+def test_non_finite_output_at_predict_is_an_error(fitted_regressor, diabetes):
+    """predict raises, rather than return NaN, when the network overflows."""
+    X, _ = diabetes
+    broken = pickle.loads(pickle.dumps(fitted_regressor))
+    broken.coefs_[0] = broken.coefs_[0] * 1e300
+    broken.coefs_[1] = broken.coefs_[1] * 1e300
+    with pytest.raises(ValueError, match="The network's output is not finite for"):
+        broken.predict(X)
+
+
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+def test_keyboard_interrupt_keeps_the_last_completed_epoch(
+    Estimator, iris, monkeypatch
+):
+    """An interrupt inside epoch 4 leaves a usable model with epoch 3's weights."""
+    from sksnn import _backend
+
+    X, y = iris
+    real = _backend.make_train_step
+    calls = {"n": 0}
+    snapshots = []
+
+    def interrupting(model, loss_fn, optimizer):
+        step = real(model, loss_fn, optimizer)
+
+        def wrapped(*args):
+            calls["n"] += 1
+            if calls["n"] % 3 == 1:  # first batch of each epoch: weights so far
+                snapshots.append([w.copy() for w in model.get_weights()])
+            if calls["n"] == 11:  # second batch of epoch 4 (3 batches an epoch)
+                raise KeyboardInterrupt
+            return step(*args)
+
+        return wrapped
+
+    monkeypatch.setattr(_backend, "make_train_step", interrupting)
+    est = Estimator(**dict(FAST, batch_size=50), random_state=0)
+    with pytest.warns(
+        UserWarning,
+        match="Training was interrupted during epoch 4; "
+        "the estimator keeps the weights of epoch 3",
+    ):
+        est.fit(X, y)
+    assert est.n_iter_ == 3
+    assert len(est.loss_curve_) == 3
+    assert_array_equal(est.coefs_[0], snapshots[3][0])  # the start of epoch 4
+    assert_array_equal(est.model_.get_weights()[0], snapshots[3][0])
+    assert np.isfinite(est.predict(X)).all()
+
+
+# -- save / load -------------------------------------------------------------
+
+
+@pytest.fixture(params=["classifier", "regressor", "strings", "batch_norm"])
+def saved(request, tmp_path, iris):
+    X, y = iris
+    estimator = {
+        "classifier": lambda: SNNClassifier(**FAST, random_state=0).fit(X, y),
+        "regressor": lambda: SNNRegressor(**FAST, random_state=0).fit(
+            X, np.c_[y, X[:, 0] * 1000]
+        ),
+        "strings": lambda: SNNClassifier(**FAST, random_state=0).fit(
+            X, np.array(["setosa", "versicolor", "virginica"])[y]
+        ),
+        "batch_norm": lambda: SNNClassifier(
+            **FAST, batch_norm=True, dropout=0.1, random_state=0
+        ).fit(X, y),
+    }[request.param]()
+    path = tmp_path / "model.sksnn"
+    estimator.save(path)
+    return estimator, path, X
+
+
+def test_save_load_round_trip(saved):
+    """A loaded model predicts identically and keeps parameters and curves."""
+    estimator, path, X = saved
+    loaded = sksnn.load(path)
+    assert type(loaded) is type(estimator)
+    assert loaded.get_params() == estimator.get_params()
+    assert_array_equal(loaded.predict(X), estimator.predict(X))
+    assert loaded.loss_curve_ == estimator.loss_curve_
+    if hasattr(estimator, "classes_"):
+        assert_array_equal(loaded.classes_, estimator.classes_)
+        assert_array_equal(loaded.predict_proba(X), estimator.predict_proba(X))
+
+
+def test_saved_file_holds_no_pickle(saved):
+    """The file is JSON plus an npz that numpy reads with allow_pickle=False."""
+    _, path, _ = saved
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["arrays.npz", "model.json"]
+        document = json.loads(archive.read("model.json"))
+        assert document["format"] == "sksnn-model"
+        assert set(document["versions"]) == {"sksnn", "keras", "scikit-learn"}
+        assert archive.read("arrays.npz")[:4] == b"PK\x03\x04"  # an npz archive
+    source = open(sksnn._persistence.__file__, encoding="utf-8").read()
+    assert "import pickle" not in source
+    assert "allow_pickle=False" in source
+
+
+def test_load_does_not_unpickle(saved, monkeypatch):
+    """Loading succeeds with pickle disabled entirely."""
+    _, path, X = saved
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickle was used")
+
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(pickle, "load", refuse)
+    assert sksnn.load(path).predict(X).shape[0] == len(X)
+
+
+def test_loaded_model_trains_on(saved):
+    """A loaded model can continue training with warm_start."""
+    estimator, path, X = saved
+    loaded = sksnn.load(path).set_params(warm_start=True, max_iter=2)
+    y = estimator.predict(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded.fit(X, y)
+    assert loaded.n_iter_ == estimator.n_iter_ + 2
+
+
+def test_truncated_file_is_refused(saved, tmp_path):
+    """A truncated file gives a clear ValueError."""
+    _, path, _ = saved
+    truncated = tmp_path / "truncated.sksnn"
+    truncated.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ValueError, match="is not a readable sksnn model file"):
+        sksnn.load(truncated)
+
+
+def test_corrupted_file_is_refused(saved, tmp_path):
+    """Flipped bytes inside the archive give a clear ValueError."""
+    _, path, _ = saved
+    data = bytearray(path.read_bytes())
+    for i in range(100, len(data) - 100, 97):
+        data[i] ^= 0xFF
+    corrupted = tmp_path / "corrupted.sksnn"
+    corrupted.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="sksnn model file"):
+        sksnn.load(corrupted)
+
+
+def test_foreign_files_are_refused(tmp_path):
+    """A text file, or a zip without the sksnn header, is refused clearly."""
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(ValueError, match="is not a readable sksnn model file"):
+        sksnn.load(text)
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("model.json", json.dumps({"format": "something-else"}))
+        archive.writestr("arrays.npz", b"")
+    with pytest.raises(ValueError, match="is not a readable sksnn model file"):
+        sksnn.load(other)
+
+
+def test_object_arrays_are_refused(saved, tmp_path):
+    """An npz member holding a pickled object array is refused, not unpickled."""
+    _, path, _ = saved
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, coef_0=np.array([object()], dtype=object))
+    evil = tmp_path / "evil.sksnn"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(evil, "w") as dst:
+        dst.writestr("model.json", src.read("model.json"))
+        dst.writestr("arrays.npz", buffer.getvalue())
+    with pytest.raises(ValueError, match="sksnn model file"):
+        sksnn.load(evil)
+
+
+def test_newer_format_is_refused(saved, tmp_path):
+    """A file from a newer format version is refused with a message."""
+    _, path, _ = saved
+    newer = tmp_path / "newer.sksnn"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(newer, "w") as dst:
+        document = json.loads(src.read("model.json"))
+        document["format_version"] = 99
+        dst.writestr("model.json", json.dumps(document))
+        dst.writestr("arrays.npz", src.read("arrays.npz"))
+    with pytest.raises(ValueError, match="saved in sksnn model format 99"):
+        sksnn.load(newer)
+
+
+def test_save_refuses_random_state_instance(iris, tmp_path):
+    """A RandomState instance cannot go to JSON: save says what to do."""
+    X, y = iris
+    clf = SNNClassifier(**FAST, random_state=np.random.RandomState(0)).fit(X, y)
+    with pytest.raises(TypeError, match="set it to an int or None before save"):
+        clf.save(tmp_path / "m.sksnn")
+
+
+def test_concurrent_predict_matches_serial(fitted_classifier, iris):
+    """predict from 8 threads at once gives the serial results."""
+    X, _ = iris
+    expected = fitted_classifier.predict_proba(X)
+    results = [None] * 8
+    barrier = threading.Barrier(8)
+
+    def work(i):
+        barrier.wait()
+        results[i] = [fitted_classifier.predict_proba(X) for _ in range(20)]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for per_thread in results:
+        for proba in per_thread:
+            assert_array_equal(proba, expected)
