@@ -507,9 +507,14 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         else:
             self._no_improvement_count = 0
         self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
-        if val is not None and last > self.best_validation_score_:
-            self.best_validation_score_ = float(last)
-            self._best_weights = (self.coefs_, self.intercepts_, self._batch_norms)
+        if val is None:
+            return
+        self.best_validation_score_ = max(self.best_validation_score_, float(last))
+        # Differences below tol do not count as improvements for stopping, so
+        # they do not count for keeping either: of the epochs within tol of
+        # the best score, the latest (longest trained) is kept.
+        if last >= self.best_validation_score_ - self.tol:
+            self._best_weights = self._weights()
 
     def _stop_or_slow_down(self, optimizer):
         what = (

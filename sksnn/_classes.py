@@ -149,8 +149,10 @@ _COMMON_ATTRIBUTES = """
         ``early_stopping=True``; None otherwise.
 
     best_validation_score_ : float or None
-        The best of ``validation_scores_``, the score of the weights kept;
-        None when ``early_stopping=False``.
+        The best of ``validation_scores_``; None when ``early_stopping=False``.
+        The weights kept are those of the latest epoch whose score is within
+        ``tol`` of it (with plain accuracy or R^2 and the default ``tol``, an
+        epoch of exactly the best score).
 
     n_iter_ : int
         Number of epochs run.

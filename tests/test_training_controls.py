@@ -178,7 +178,9 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     _, val = train_test_split(
         np.arange(len(X)), test_size=0.1, stratify=y, random_state=val_seed
     )
-    assert clf.score(X[val], y[val]) == pytest.approx(clf.best_validation_score_)
+    kept = clf.score(X[val], y[val])
+    assert kept >= clf.best_validation_score_ - clf.tol
+    assert kept >= clf.validation_scores_[-1]
 
 
 def test_no_early_stopping_leaves_validation_attributes_none(fitted_classifier):
