@@ -32,8 +32,9 @@ def settings(quick):
     rates = [1e-3] if quick else [1e-3, 3e-3]
     for depth in depths:
         for rate in rates:
-            yield f"SNN {depth}x100 lr={rate:g}", dict(
-                hidden_layer_sizes=(100,) * depth, learning_rate_init=rate
+            yield (
+                f"SNN {depth}x100 lr={rate:g}",
+                dict(hidden_layer_sizes=(100,) * depth, learning_rate_init=rate),
             )
 
 
@@ -47,14 +48,25 @@ def main(argv=None):
         X, y = load(return_X_y=True)
         X = X.astype(np.float32)
         cv = (StratifiedKFold if is_clf else KFold)(5, shuffle=True, random_state=0)
-        SNN, MLP = (SNNClassifier, MLPClassifier) if is_clf else (SNNRegressor, MLPRegressor)
-        rows = [(name, SNN(**params, random_state=0)) for name, params in settings(args.quick)]
-        rows.append(("sklearn MLP (scaled)", make_pipeline(StandardScaler(), MLP(random_state=0))))
+        SNN, MLP = (
+            (SNNClassifier, MLPClassifier) if is_clf else (SNNRegressor, MLPRegressor)
+        )
+        rows = [
+            (name, SNN(**params, random_state=0))
+            for name, params in settings(args.quick)
+        ]
+        rows.append(
+            (
+                "sklearn MLP (scaled)",
+                make_pipeline(StandardScaler(), MLP(random_state=0)),
+            )
+        )
         for name, est in rows:
             start = time.perf_counter()
             scores = cross_val_score(est, X, y, cv=cv)
             took = time.perf_counter() - start
-            print(f"{data_name:<14} {name:<24} {scores.mean():.4f}+-{scores.std():.3f} {took:8.1f}", flush=True)
+            mean, std = scores.mean(), scores.std()
+            print(f"{data_name:<14} {name:<24} {mean:.4f}+-{std:.3f} {took:8.1f}")
 
 
 if __name__ == "__main__":

@@ -118,22 +118,37 @@ def _tensorflow_step(model, loss_fn, optimizer):
     return step
 
 
-def _keras_step(model, loss_fn, optimizer):
-    # Portable fallback: Keras' own compiled train step.
-    def weighted_loss(y, logits):
-        return loss_fn(y, logits)
+class _PerSampleLoss(keras.losses.Loss):
+    def __init__(self, loss_fn, dtype):
+        super().__init__(name="snn_loss", dtype=dtype)
+        self.loss_fn = loss_fn
 
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.LossFunctionWrapper(
-            weighted_loss, dtype=model.layers[0].dtype
-        ),
-    )
+    def call(self, y_true, y_pred):
+        return self.loss_fn(y_true, y_pred)
+
+
+def _keras_step(model, loss_fn, optimizer):
+    # Portable path: Keras' own compiled train step (jit-compiled on JAX).
+    model.compile(optimizer=optimizer, loss=_PerSampleLoss(loss_fn, model.dtype))
 
     def step(x, y, w):
         return model.train_on_batch(x, y, sample_weight=w)
 
     return step
+
+
+def float_dtype(dtype):
+    """The float dtype the backend can train in for input of ``dtype``.
+
+    JAX computes in float32 unless the user enabled ``jax_enable_x64``; sksnn
+    does not change that global setting.
+    """
+    if dtype == "float64" and backend_name() == "jax":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            return "float32"
+    return dtype
 
 
 _STEPS = {"tensorflow": _tensorflow_step}

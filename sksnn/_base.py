@@ -222,6 +222,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        from sksnn import _backend
+
+        X = X.astype(_backend.float_dtype(X.dtype.name), copy=False)
         weights = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )

@@ -32,12 +32,13 @@ def test_divergence_stops_warns_and_keeps_finite_weights(iris):
     clf = SNNClassifier(**EXPLODING)
     with pytest.warns(
         DivergenceWarning,
-        match="Training diverged at epoch 2: the loss became nan. Training stopped",
+        match=r"Training diverged at epoch \d+: the loss became (nan|inf). Training "
+        "stopped",
     ) as record:
         clf.fit(X, y)
     assert "Lower learning_rate_init, set clipnorm" in str(record[0].message)
-    assert clf.n_iter_ == 2
-    assert np.isnan(clf.loss_curve_[-1])
+    assert clf.n_iter_ < 20
+    assert not np.isfinite(clf.loss_curve_[-1])
     assert all(np.isfinite(c).all() for c in clf.coefs_)
     assert np.isfinite(clf.predict_proba(X)).all()
 
