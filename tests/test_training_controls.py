@@ -52,7 +52,7 @@ def test_dropout_is_active_in_training_only(iris):
     inference = np.asarray(clf.model_(Xs, training=False))
     training = np.asarray(clf.model_(Xs, training=True))
     assert not np.allclose(training, inference)
-    assert_allclose(clf._logits(X), inference, rtol=KERAS_RTOL, atol=1e-12)
+    assert_allclose(clf._logits(X), inference, rtol=KERAS_RTOL, atol=KERAS_RTOL)
     assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
     no_dropout = SNNClassifier(**FAST, random_state=0).fit(X, y)
     assert clf.loss_curve_ != no_dropout.loss_curve_
@@ -102,7 +102,7 @@ def test_batch_norm_layers_and_forward_pass(iris):
     clf = SNNClassifier(**FAST, batch_norm=True, random_state=0).fit(X, y)
     assert _layer_types(clf).count("BatchNormalization") == 2
     logits = np.asarray(clf.model_.predict_on_batch(clf.scaler_.transform(X)))
-    assert_allclose(clf._logits(X), logits, rtol=KERAS_RTOL, atol=1e-12)
+    assert_allclose(clf._logits(X), logits, rtol=KERAS_RTOL, atol=KERAS_RTOL)
     moving_mean = clf._batch_norms[0][2]
     assert np.any(moving_mean != 0)  # the statistics were learned
     assert clf.score(X, y) > 0.9
