@@ -12,26 +12,60 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def _worker_threads():
+    """The thread count joblib gives this process, or None outside a worker.
+
+    joblib's loky backend sets OMP_NUM_THREADS (and its kin) in each worker
+    to its share of the cores, unless the user set them; TensorFlow's and
+    XLA's own thread pools ignore that variable, so sksnn passes it on.
+    """
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def _limit_xla_threads(threads):
+    # Read when JAX starts its CPU backend, so before Keras imports JAX.
+    flags = os.environ.get("XLA_FLAGS", "")
+    if threads == 1 and "multi_thread_eigen" not in flags:
+        os.environ["XLA_FLAGS"] = (
+            f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        ).strip()
+
+
+def _limit_tensorflow_threads(threads):
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # TensorFlow already started: its pools are fixed by now
+
+
 def _import_keras():
     # TensorFlow >= 2.20 writes its oneDNN and CPU-feature notices to the
     # process' stderr before its logging is set up, whatever the log level:
     # silence file descriptor 2 for the import alone, unless the user asked
     # for TensorFlow's informational logs.
-    if os.environ["TF_CPP_MIN_LOG_LEVEL"] in ("", "0"):
-        import keras
-
-        return keras
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
+    threads = _worker_threads()
+    if threads:
+        _limit_xla_threads(threads)
+    quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("", "0")
+    if quiet:
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
     try:
         import keras
 
         if keras.backend.backend() == "tensorflow":
             import tensorflow  # noqa: F401
     finally:
-        os.dup2(saved, 2)
-        os.close(devnull)
-        os.close(saved)
+        if quiet:
+            os.dup2(saved, 2)
+            os.close(devnull)
+            os.close(saved)
+    if threads and keras.backend.backend() == "tensorflow":
+        _limit_tensorflow_threads(threads)
     return keras
 
 
@@ -115,6 +149,10 @@ def _tensorflow_step(model, loss_fn, optimizer):
         optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
+    # Each fit traces its own step once; TensorFlow counts traces of the same
+    # code across fits and would warn about "frequent retracing" in searches
+    # of many small fits.
+    step._omit_frequent_tracing_warning = True
     return step
 
 

@@ -235,7 +235,13 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         train, val = self._split(_Data(X, y, Y.astype(X.dtype), weights), seed)
         if fresh:
             self._initialize(train, hidden)
-        train = train._replace(X=self._scale(train.X), w=_normalized(train.w))
+        # Plain arrays: a memmap (joblib's way of sharing large data with its
+        # workers) would make tf.function retrace on every batch.
+        train = train._replace(
+            X=np.asarray(self._scale(train.X)),
+            Y=np.asarray(train.Y),
+            w=np.asarray(_normalized(train.w)),
+        )
         if not incremental:
             self._start_run()
         device = _device_scope(self.device)
