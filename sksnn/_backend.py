@@ -134,13 +134,12 @@ def _without_all_reduce(optimizer):
     return optimizer
 
 
-def _tensorflow_step(model, loss_fn, optimizer):
+def _tensorflow_epoch(model, loss_fn, optimizer, batch_size):
     import tensorflow as tf
 
     variables = model.trainable_variables
     optimizer = _without_all_reduce(optimizer)
 
-    @tf.function(reduce_retracing=True)
     def step(x, y, w):
         with tf.GradientTape() as tape:
             loss = ops.mean(w * loss_fn(y, model(x, training=True)))
@@ -149,11 +148,23 @@ def _tensorflow_step(model, loss_fn, optimizer):
         optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
-    # Each fit traces its own step once; TensorFlow counts traces of the same
+    # The whole epoch is one graph: a Python call per mini-batch costs more
+    # than the step itself for small networks.
+    @tf.function(reduce_retracing=True)
+    def epoch(X, Y, w, order):
+        n_samples = tf.size(order)
+        total = tf.zeros((), X.dtype)
+        for start in tf.range(0, n_samples, batch_size):
+            idx = order[start : start + batch_size]
+            loss = step(tf.gather(X, idx), tf.gather(Y, idx), tf.gather(w, idx))
+            total += loss * tf.cast(tf.size(idx), X.dtype)
+        return total / tf.cast(n_samples, X.dtype)
+
+    # Each fit traces its own epoch once; TensorFlow counts traces of the same
     # code across fits and would warn about "frequent retracing" in searches
     # of many small fits.
-    step._omit_frequent_tracing_warning = True
-    return step
+    epoch._omit_frequent_tracing_warning = True
+    return lambda X, Y, w, order: float(epoch(X, Y, w, order))
 
 
 class _PerSampleLoss(keras.losses.Loss):
@@ -165,14 +176,20 @@ class _PerSampleLoss(keras.losses.Loss):
         return self.loss_fn(y_true, y_pred)
 
 
-def _keras_step(model, loss_fn, optimizer):
-    # Portable path: Keras' own compiled train step (jit-compiled on JAX).
+def _keras_epoch(model, loss_fn, optimizer, batch_size):
+    # Portable path: Keras' own compiled train step (jit-compiled on JAX),
+    # called once per mini-batch.
     model.compile(optimizer=optimizer, loss=_PerSampleLoss(loss_fn, model.dtype))
 
-    def step(x, y, w):
-        return model.train_on_batch(x, y, sample_weight=w)
+    def epoch(X, Y, w, order):
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        losses = [
+            model.train_on_batch(X[idx], Y[idx], sample_weight=w[idx])
+            for idx in batches
+        ]
+        return sum(float(b) * len(idx) for b, idx in zip(losses, batches)) / len(order)
 
-    return step
+    return epoch
 
 
 def float_dtype(dtype):
@@ -189,11 +206,11 @@ def float_dtype(dtype):
     return dtype
 
 
-_STEPS = {"tensorflow": _tensorflow_step}
+_EPOCHS = {"tensorflow": _tensorflow_epoch}
 
 
-def make_train_step(model, loss_fn, optimizer):
-    """Return ``step(x, y, w) -> loss``: one weighted gradient step.
+def make_epoch(model, loss_fn, optimizer, batch_size):
+    """Return ``epoch(X, Y, w, order) -> loss``: one pass of weighted steps.
 
     Parameters
     ----------
@@ -203,12 +220,16 @@ def make_train_step(model, loss_fn, optimizer):
         ``loss_fn(y, logits)`` returns one loss per sample.
     optimizer : keras.optimizers.Optimizer
         A fresh optimizer; it is built on the model's variables here.
+    batch_size : int
+        Rows per gradient step.
 
     Returns
     -------
-    step : callable
-        Updates the model in place; returns the mean weighted loss of the
-        batch as a scalar tensor.
+    epoch : callable
+        Takes the training arrays and the order of their rows, takes one
+        step per ``batch_size`` rows of that order, updating the model in
+        place, and returns the mean weighted loss of the steps (a float).
     """
     optimizer.build(model.trainable_variables)
-    return _STEPS.get(backend_name(), _keras_step)(model, loss_fn, optimizer)
+    make = _EPOCHS.get(backend_name(), _keras_epoch)
+    return make(model, loss_fn, optimizer, batch_size)

