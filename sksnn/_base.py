@@ -38,6 +38,7 @@ INITIALIZER_NAMES = {
 }
 SOLVER_NAMES = {"nadam", "adam", "sgd", "rmsprop"}
 MIN_ADAPTIVE_LEARNING_RATE = 1e-6  # MLP's floor for learning_rate='adaptive'
+PREDICT_CHUNK_ROWS = 2048
 
 
 _DIVERGENCE_FIX = (
@@ -326,8 +327,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     def _scale(self, X):
         if self.scaler_ is None:
             return X
-        scaled = (X - self.scaler_.mean_) / self.scaler_.scale_
-        return scaled.astype(X.dtype, copy=False)
+        # In X's dtype: float32 input is scaled in float32, without a
+        # float64 copy of it.
+        mean = self.scaler_.mean_.astype(X.dtype, copy=False)
+        return (X - mean) / self.scaler_.scale_.astype(X.dtype, copy=False)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -582,18 +585,22 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     # -- predict -----------------------------------------------------------
 
     def _logits(self, X):
-        check_is_fitted(self)
+        check_is_fitted(self, "coefs_")
         X = _validate(self, X, dtype=[np.float64, np.float32], reset=False)
-        dtype = self.coefs_[0].dtype
+        X = X.astype(self.coefs_[0].dtype, copy=False)
+        logits = np.empty((X.shape[0], self.coefs_[-1].shape[1]), X.dtype)
+        # Row chunks keep each layer's activations in the CPU cache.
         with np.errstate(over="ignore", invalid="ignore"):
-            logits = forward(
-                self._scale(X).astype(dtype, copy=False),
-                self.coefs_,
-                self.intercepts_,
-                self.activation,
-                self._batch_norms,
-                self._hidden_scale,
-            )
+            for start in range(0, X.shape[0], PREDICT_CHUNK_ROWS):
+                rows = slice(start, start + PREDICT_CHUNK_ROWS)
+                logits[rows] = forward(
+                    self._scale(X[rows]),
+                    self.coefs_,
+                    self.intercepts_,
+                    self.activation,
+                    self._batch_norms,
+                    self._hidden_scale,
+                )
         bad = ~np.isfinite(logits).all(axis=1)
         if bad.any():
             raise ValueError(

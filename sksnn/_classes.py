@@ -419,10 +419,14 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes (an indicator matrix for multilabel targets).
         """
-        proba = self.predict_proba(X)
-        if self._label_binarizer.y_type_ == "binary":
-            proba = proba[:, 1:]
-        return self._label_binarizer.inverse_transform(proba)
+        # From the logits: the most probable class without the probabilities.
+        logits = self._logits(X)
+        y_type = self._label_binarizer.y_type_
+        if y_type == "multiclass":
+            return self.classes_[np.argmax(logits, axis=1)]
+        if y_type == "binary":
+            return self.classes_[(logits[:, 0] > 0).astype(np.intp)]
+        return (logits > 0).astype(np.int64)
 
     def score(self, X, y, sample_weight=None):
         """Return the accuracy on the given test data and labels.
@@ -601,6 +605,6 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
         """
-        logits = self._logits(X)
-        y = self.target_scaler_.inverse_transform(logits)
+        # target_scaler_.inverse_transform's arithmetic, without its checks.
+        y = self._logits(X) * self.target_scaler_.scale_ + self.target_scaler_.mean_
         return y.ravel() if self.n_outputs_ == 1 else y

@@ -17,7 +17,14 @@ BATCH_NORM_EPSILON = 1e-3
 
 
 def _selu(x):
-    return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+    # scale * (max(x, 0) + alpha * expm1(min(x, 0))), with two temporaries.
+    negative = np.minimum(x, 0)
+    np.expm1(negative, out=negative)
+    negative *= SELU_ALPHA
+    out = np.maximum(x, 0)
+    out += negative
+    out *= SELU_SCALE
+    return out
 
 
 def _elu(x):

@@ -1,0 +1,60 @@
+"""The benchmark scripts run (quickly), so that they cannot rot."""
+
+import importlib.util
+import pathlib
+import warnings
+
+import pytest
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_fit_predict_quick(tmp_path, capsys):
+    """bench_fit_predict --quick measures sksnn and sklearn and prints ratios."""
+    bench = _load("bench_fit_predict")
+    rows, fresh = bench.main(
+        [
+            "--quick",
+            "--tools",
+            "sksnn",
+            "sklearn",
+            "--fresh-epochs",
+            "2",
+            "--json",
+            str(tmp_path / "out.json"),
+        ]
+    )
+    (group,) = rows.values()
+    by_tool = {row["tool"]: row for row in group}
+    assert "error" not in by_tool["sksnn"], by_tool["sksnn"]
+    assert by_tool["sksnn"]["epoch_s"] > 0
+    assert 0 < by_tool["sksnn"]["roofline_fraction"] < 1
+    assert by_tool["sklearn"]["predict_rows_per_s"] > 0
+    assert {r["tool"] for r in fresh} == {"sksnn", "sklearn"}
+    out = capsys.readouterr().out
+    assert "vs sklearn" in out and "matmul roofline" in out
+    assert (tmp_path / "out.json").exists()
+
+
+def test_bench_memory_quick():
+    """bench_memory runs a few fits and reports growth per fit."""
+    bench = _load("bench_memory")
+    result = bench.main(["--fits", "3", "--warmup", "1"])
+    assert result["fits"] == 3
+    assert result["rss_end_mb"] > 0
+
+
+@pytest.mark.slow
+def test_bench_n_jobs_quick():
+    """bench_n_jobs compares n_jobs=2 with n_jobs=1 on a small search."""
+    bench = _load("bench_n_jobs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bench.main(["--samples", "600", "--max-iter", "2"])
