@@ -116,7 +116,9 @@ def device_name(device):
             f"{backend_name()!r} sees no GPU on this machine. Use device='auto' "
             "(GPU when there is one) or device='cpu'."
         )
-    return f"{device}:0"
+    # Keras' PyTorch backend wants "cpu" itself: with "cpu:0" its parameters
+    # are copies that receive no gradient.
+    return device if backend_name() == "torch" else f"{device}:0"
 
 
 def _without_all_reduce(optimizer):

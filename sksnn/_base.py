@@ -504,9 +504,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
         ops = _backend.ops
         logits = model(train.X, training=False)
-        loss = ops.mean(
-            train.w * _network.LOSSES[self.out_activation_](train.Y, logits)
-        )
+        Y, w = ops.convert_to_tensor(train.Y), ops.convert_to_tensor(train.w)
+        loss = ops.mean(w * _network.LOSSES[self.out_activation_](Y, logits))
         return float(loss + sum(model.losses))
 
     def _update_no_improvement_count(self, val):

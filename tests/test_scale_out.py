@@ -83,8 +83,9 @@ def test_gpu_device_path_when_a_gpu_is_seen(iris, monkeypatch):
     from sksnn import _backend
 
     monkeypatch.setattr(_backend, "_count_gpus", lambda: 1)
-    assert _backend.device_name("gpu") == "gpu:0"
-    assert _backend.device_name("cpu") == "cpu:0"
+    suffix = "" if _backend.backend_name() == "torch" else ":0"
+    assert _backend.device_name("gpu") == "gpu" + suffix
+    assert _backend.device_name("cpu") == "cpu" + suffix
     assert _backend.device_name("auto") is None
 
 
@@ -118,3 +119,23 @@ def test_model_trained_on_jax_predicts_here(tmp_path, iris):
     est = pickle.loads(path.read_bytes())
     assert np.isfinite(est.predict_proba(X)).all()
     assert est.model_.count_params() > 0  # rebuilt on this backend
+
+
+def test_ray_joblib_backend_search_matches_serial(iris):
+    """With ray installed, its joblib backend gives the serial search results."""
+    ray_joblib = pytest.importorskip("ray.util.joblib")
+    import joblib
+    import ray
+
+    serial = _search(iris, n_jobs=1)
+    ray_joblib.register_ray()
+    ray.init(num_cpus=2, include_dashboard=False)
+    try:
+        with joblib.parallel_backend("ray"):
+            distributed = _search(iris)
+    finally:
+        ray.shutdown()
+    assert_array_equal(
+        distributed.cv_results_["mean_test_score"],
+        serial.cv_results_["mean_test_score"],
+    )
