@@ -58,3 +58,22 @@ def test_bench_n_jobs_quick():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bench.main(["--samples", "600", "--max-iter", "2"])
+
+
+def test_bench_depth_quick():
+    """bench_depth reports the SNN near mean 0 / std 1 and a vanishing logistic net."""
+    bench = _load("bench_depth")
+    tables = bench.main(["--depth", "10", "--seeds", "1"])
+    snn = tables["SELU + LeCun (SNN)"]
+    assert snn["activation_std"].between(0.7, 1.3).all()
+    logistic = tables["logistic + N(0,1)"]
+    assert logistic["grad_norm"].iloc[0] < logistic["grad_norm"].iloc[-1]
+
+
+def test_demo_quick(tmp_path, capsys):
+    """python -m sksnn --quick runs and prints scores and layer statistics."""
+    from sksnn.__main__ import main
+
+    main(["--quick", "--cv", "2", "--png", str(tmp_path / "demo.png")])
+    out = capsys.readouterr().out
+    assert "SNN 8 x 100" in out and "layer statistics" in out

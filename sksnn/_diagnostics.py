@@ -1,0 +1,193 @@
+"""Layer diagnostics: does the signal keep its scale through the layers?
+
+Everything here is numpy on the estimator's weights, so it works the same on
+every Keras backend, at initialization and after training.
+"""
+
+import numpy as np
+import pandas as pd
+from scipy.special import erf, expit, softmax
+from sklearn.base import is_classifier
+from sklearn.utils.validation import check_array
+
+from sksnn import _random
+from sksnn._forward import (
+    ACTIVATIONS,
+    BATCH_NORM_EPSILON,
+    LEAKY_RELU_SLOPE,
+    SELU_ALPHA,
+    SELU_SCALE,
+)
+
+SATURATION = 0.01  # a unit is saturated where f'(z) < 1% of f's largest slope
+
+
+def _gelu_slope(z):
+    return 0.5 * (1 + erf(z / np.sqrt(2))) + z * np.exp(-0.5 * z**2) / np.sqrt(
+        2 * np.pi
+    )
+
+
+def _swish_slope(z):
+    s = expit(z)
+    return s + z * s * (1 - s)
+
+
+# f'(z) of each activation, and the largest |f'| it reaches.
+SLOPES = {
+    "selu": (
+        lambda z: (
+            SELU_SCALE * np.where(z > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(z, 0)))
+        ),
+        SELU_SCALE * SELU_ALPHA,
+    ),
+    "elu": (lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))), 1.0),
+    "relu": (lambda z: (z > 0).astype(z.dtype), 1.0),
+    "leaky_relu": (lambda z: np.where(z > 0, 1.0, LEAKY_RELU_SLOPE), 1.0),
+    "tanh": (lambda z: 1 - np.tanh(z) ** 2, 1.0),
+    "logistic": (lambda z: expit(z) * (1 - expit(z)), 0.25),
+    "gelu": (_gelu_slope, 1.129),
+    "swish": (_swish_slope, 1.0998),
+    "identity": (lambda z: np.ones_like(z), 1.0),
+}
+SLOPES["sigmoid"] = SLOPES["logistic"]
+
+
+def _initial_weights(estimator, n_features, n_outputs):
+    """The weights ``fit`` would start from, drawn with Keras' initializers."""
+    from sksnn import _network
+
+    hidden = estimator._check_hidden_layer_sizes()
+    seed = _random.master_seed(estimator.random_state)
+    model = _network.build_network(
+        n_features,
+        hidden,
+        n_outputs,
+        activation=estimator.activation,
+        kernel_initializer=estimator.kernel_initializer,
+        seeds=_random.stream_seeds(seed, _random.INIT_STREAM, len(hidden) + 1),
+        dtype="float64",
+    )
+    coefs, intercepts, _ = _network.get_weights(model)
+    return coefs, intercepts, []
+
+
+def _weights(estimator, X, Y):
+    if hasattr(estimator, "coefs_"):
+        if X.shape[1] != estimator.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(estimator).__name__} is "
+                f"expecting {estimator.n_features_in_} features as input."
+            )
+        return estimator.coefs_, estimator.intercepts_, estimator._batch_norms
+    if estimator.batch_norm:
+        raise ValueError(
+            "layer_statistics needs a fitted estimator when batch_norm=True: the "
+            "batch statistics exist only after training."
+        )
+    n_outputs = Y.shape[1] if Y is not None else 1
+    return _initial_weights(estimator, X.shape[1], n_outputs)
+
+
+def _targets(estimator, y):
+    """y as the network's 2-D target and its output activation, or None."""
+    if y is None:
+        return None, None
+    if is_classifier(estimator):
+        from sklearn.preprocessing import LabelBinarizer
+
+        binarizer = getattr(estimator, "_label_binarizer", None)
+        if binarizer is None:
+            binarizer = LabelBinarizer().fit(y)
+        out = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
+        return binarizer.transform(y).astype(float), out
+    Y = np.asarray(y, dtype=float).reshape(len(y), -1)
+    scaler = getattr(estimator, "target_scaler_", None)
+    if scaler is None:
+        std = Y.std(axis=0)
+        return (Y - Y.mean(axis=0)) / np.where(std > 0, std, 1), "identity"
+    return scaler.transform(Y), "identity"
+
+
+def _output_delta(logits, Y, out_activation):
+    """dLoss/dlogits of sksnn's loss (mean over the rows)."""
+    n = len(logits)
+    if out_activation == "identity":
+        return (logits - Y) / (n * Y.shape[1])
+    if out_activation == "softmax":
+        return (softmax(logits, axis=1) - Y) / n
+    return (expit(logits) - Y) / n
+
+
+def layer_statistics(estimator, X, y=None):
+    """Per-layer statistics of the signal, and of the gradient when y is given.
+
+    Parameters
+    ----------
+    estimator : SNNClassifier or SNNRegressor
+        Fitted, or unfitted: then the statistics are those of the weights
+        ``fit`` would start from (same ``random_state``), "at initialization".
+    X : array-like of shape (n_samples, n_features)
+        Input, standardized as the estimator would (by its fitted scaler, or
+        by a scaler fitted on X for an unfitted estimator with
+        ``standardize=True``).
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+        Targets; when given, the norm of the loss gradient with respect to
+        each layer's kernel is reported too.
+
+    Returns
+    -------
+    statistics : pandas.DataFrame
+        One row per hidden layer (``layer`` 1 is the first), with the mean and
+        standard deviation of the pre-activations and the activations, the
+        fraction of (sample, unit) pairs where the unit is saturated (its
+        slope below 1% of the activation's largest slope), the fraction of
+        dead units (saturated on every sample), and ``grad_norm`` (NaN
+        without y).
+    """
+    X = check_array(X, dtype=np.float64)
+    Y, out_activation = _targets(estimator, y)
+    coefs, intercepts, norms = _weights(estimator, X, Y)
+    if hasattr(estimator, "coefs_"):
+        X = estimator._scale(X.astype(coefs[0].dtype)).astype(np.float64)
+    elif estimator.standardize:
+        X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1)
+    activation = estimator.activation
+    hidden = ACTIVATIONS[activation]
+    slope, largest = SLOPES[activation]
+    rows, inputs, pre_activations = [], [X], []
+    out = X
+    for i, (coef, intercept) in enumerate(zip(coefs[:-1], intercepts[:-1])):
+        z = out @ coef + intercept
+        if norms:
+            gamma, beta, mean, variance = norms[i]
+            z = (z - mean) * (gamma / np.sqrt(variance + BATCH_NORM_EPSILON)) + beta
+        out = hidden(z)
+        saturated = np.abs(slope(z)) < SATURATION * largest
+        rows.append(
+            {
+                "layer": i + 1,
+                "units": coef.shape[1],
+                "pre_activation_mean": z.mean(),
+                "pre_activation_std": z.std(),
+                "activation_mean": out.mean(),
+                "activation_std": out.std(),
+                "saturated_fraction": saturated.mean(),
+                "dead_fraction": saturated.all(axis=0).mean(),
+                "grad_norm": np.nan,
+            }
+        )
+        inputs.append(out)
+        pre_activations.append(z)
+    if Y is not None:
+        if norms:
+            raise ValueError(
+                "layer_statistics computes gradient norms for networks without "
+                "batch normalization; call it without y for batch_norm=True."
+            )
+        logits = out @ coefs[-1] + intercepts[-1]
+        delta = _output_delta(logits, Y, out_activation)
+        for i in range(len(coefs) - 1, 0, -1):
+            delta = (delta @ coefs[i].T) * slope(pre_activations[i - 1])
+            rows[i - 1]["grad_norm"] = np.linalg.norm(inputs[i - 1].T @ delta)
+    return pd.DataFrame(rows)
