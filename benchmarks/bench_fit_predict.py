@@ -100,12 +100,11 @@ def load_data(spec, task):
 # -- one tool: an object with epoch(), predict(X) -------------------------------
 
 
-class _Sksnn:
-    def __init__(self, task, hidden, batch, n_classes):
-        from sksnn import SNNClassifier, SNNRegressor
+class _PartialFit:
+    """A scikit-learn-style estimator whose partial_fit runs one epoch."""
 
-        est = SNNClassifier if task == "classification" else SNNRegressor
-        self.model = est(hidden_layer_sizes=hidden, batch_size=batch, random_state=0)
+    def __init__(self, model, task, n_classes):
+        self.model = model
         self.classes = np.arange(n_classes) if task == "classification" else None
 
     def epoch(self, X, y):
@@ -114,6 +113,24 @@ class _Sksnn:
 
     def predict(self, X):
         return self.model.predict(X)
+
+
+def _sksnn(task, hidden, batch, n_classes):
+    from sksnn import SNNClassifier, SNNRegressor
+
+    est = SNNClassifier if task == "classification" else SNNRegressor
+    model = est(hidden_layer_sizes=hidden, batch_size=batch, random_state=0)
+    return _PartialFit(model, task, n_classes)
+
+
+def _sklearn(task, hidden, batch, n_classes):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    est = MLPClassifier if task == "classification" else MLPRegressor
+    model = est(
+        hidden_layer_sizes=hidden, solver="adam", batch_size=batch, random_state=0
+    )
+    return _PartialFit(model, task, n_classes)
 
 
 def _keras_model(task, hidden, n_features, n_outputs):
@@ -148,24 +165,6 @@ class _Keras:
 
     def predict(self, X):
         return self.model.predict(X, verbose=0)
-
-
-class _Sklearn:
-    def __init__(self, task, hidden, batch, n_classes):
-        from sklearn.neural_network import MLPClassifier, MLPRegressor
-
-        est = MLPClassifier if task == "classification" else MLPRegressor
-        self.model = est(
-            hidden_layer_sizes=hidden, solver="adam", batch_size=batch, random_state=0
-        )
-        self.classes = np.arange(n_classes) if task == "classification" else None
-
-    def epoch(self, X, y):
-        kwargs = {} if self.classes is None else {"classes": self.classes}
-        self.model.partial_fit(X, y, **kwargs)
-
-    def predict(self, X):
-        return self.model.predict(X)
 
 
 class _Skorch:
@@ -227,9 +226,9 @@ class _Scikeras:
 
 def make_tool(name, task, hidden, batch, n_classes, n_features):
     if name == "sksnn":
-        return _Sksnn(task, hidden, batch, n_classes)
+        return _sksnn(task, hidden, batch, n_classes)
     if name == "sklearn":
-        return _Sklearn(task, hidden, batch, n_classes)
+        return _sklearn(task, hidden, batch, n_classes)
     return {"keras": _Keras, "skorch": _Skorch, "scikeras": _Scikeras}[name](
         task, hidden, batch, n_classes, n_features
     )
