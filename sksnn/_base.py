@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sksnn import _random
+from sksnn import _engine, _random
 from sksnn._forward import (
     ACTIVATIONS,
     alpha_dropout_scale,
@@ -62,12 +62,6 @@ class _Data(NamedTuple):
     y: np.ndarray  # as given, for scoring
     Y: np.ndarray  # 2-D float target of the network
     w: np.ndarray  # sample weights
-
-
-class _Trainer(NamedTuple):
-    model: object
-    optimizer: object
-    epoch: object
 
 
 class BaseSNN(BaseEstimator, metaclass=ABCMeta):
@@ -346,19 +340,77 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     # -- the Keras network ---------------------------------------------------
 
     def _get_trainer(self, hidden, fresh, incremental, train, seed):
-        """Build (or, in partial_fit, reuse) the network and its train step."""
-        if incremental and not fresh and getattr(self, "_trainer", None) is not None:
-            return self._trainer
-        from sksnn import _backend, _network
+        """The network and its epoch: continued, reused from the pool, or built.
+
+        partial_fit continues the estimator's own network and optimizer. Any
+        other fit starts from the state a newly built network and optimizer
+        would have, in an engine of the same shapes when one exists (this
+        estimator's own, or an idle one from ``_engine.POOL``), which saves
+        building and tracing.
+        """
+        engine = getattr(self, "_trainer", None)
+        if incremental and not fresh and engine is not None:
+            return engine
+        from sksnn import _network
 
         if not fresh:
             self._check_warm_start(hidden)
         batch_size = self._batch_size(train.X.shape[0])
-        model = self._build(hidden, train.X.dtype.name, batch_size, seed)
+        dtype = train.X.dtype.name
+        key = self._engine_key(hidden, dtype, batch_size)
+        if engine is None or engine.key != key:
+            if engine is not None:
+                engine.release()
+            engine = _engine.POOL.take(key)
+            if engine is None:
+                engine = self._new_engine(key, hidden, dtype, batch_size, seed)
+            engine.attach(self, _engine.POOL)
+        if engine.fits:
+            _network.initialize(
+                engine.model,
+                self.kernel_initializer,
+                _random.stream_seeds(seed, _random.INIT_STREAM, len(hidden) + 1),
+                _random.stream_seeds(seed, _random.DROPOUT_STREAM, len(hidden)),
+            )
+            _network.restore_optimizer(
+                engine.optimizer, engine.optimizer_state, self._learning_rate
+            )
+        engine.fits += 1
         if not fresh:
             _network.set_weights(
-                model, self.coefs_, self.intercepts_, self._batch_norms
+                engine.model, self.coefs_, self.intercepts_, self._batch_norms
             )
+        self._model = engine.model
+        self._trainer = engine
+        return engine
+
+    def _engine_key(self, hidden, dtype, batch_size):
+        # Everything the built network and its traced epoch depend on; the
+        # initializer and the seeds only set initial values.
+        from sksnn import _backend
+
+        return (
+            _backend.backend_name(),
+            dtype,
+            self.n_features_in_,
+            tuple(hidden),
+            self.n_outputs_,
+            self.out_activation_,
+            self.activation,
+            self.dropout,
+            self.batch_norm,
+            0.5 * self.alpha / batch_size,
+            self.solver,
+            self.clipnorm,
+            self.clipvalue,
+            batch_size,
+            self.device,
+        )
+
+    def _new_engine(self, key, hidden, dtype, batch_size, seed):
+        from sksnn import _backend, _network
+
+        model = self._build(hidden, dtype, batch_size, seed)
         optimizer = _network.make_optimizer(
             self.solver,
             self._learning_rate,
@@ -366,14 +418,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             clipvalue=self.clipvalue,
         )
         epoch = _backend.make_epoch(
-            model,
-            _network.LOSSES[self.out_activation_],
-            optimizer,
-            batch_size,
+            model, _network.LOSSES[self.out_activation_], optimizer, batch_size
         )
-        self._model = model
-        self._trainer = _Trainer(model, optimizer, epoch)
-        return self._trainer
+        state = _network.optimizer_state(optimizer)
+        return _engine.Engine(key, model, optimizer, epoch, state)
 
     def _build(self, hidden, dtype, batch_size, seed):
         from sksnn import _network
@@ -616,6 +664,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     def model_(self):
         """The trained Keras model (rebuilt from the weights after unpickling)."""
         check_is_fitted(self)
+        engine = getattr(self, "_trainer", None)
+        if engine is not None:
+            engine.keep()  # the user holds the model: no other fit may reuse it
         if getattr(self, "_model", None) is None:
             from sksnn import _network
 

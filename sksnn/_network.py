@@ -239,3 +239,47 @@ def set_weights(model, coefs, intercepts, batch_norms=()):
             layer.set_weights(list(next(dense)))
         elif isinstance(layer, keras.layers.BatchNormalization):
             layer.set_weights(list(next(norms)))
+
+
+def initialize(model, kernel_initializer, seeds, dropout_seeds=None):
+    """Give a built network the state ``build_network`` gives a new one.
+
+    Parameters
+    ----------
+    model : keras.Sequential
+        A network from ``build_network``.
+    kernel_initializer : str
+        Key of ``INITIALIZERS``.
+    seeds, dropout_seeds : sequence of int
+        As for ``build_network``.
+    """
+    init = INITIALIZERS[kernel_initializer]
+    dense_seeds, drop_seeds = iter(seeds), iter(dropout_seeds or ())
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            kernel = layer.kernel
+            kernel.assign(init(seed=next(dense_seeds))(kernel.shape, kernel.dtype))
+            layer.bias.assign(ops.zeros(layer.bias.shape, layer.bias.dtype))
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            for variable, value in (
+                (layer.gamma, 1),
+                (layer.beta, 0),
+                (layer.moving_mean, 0),
+                (layer.moving_variance, 1),
+            ):
+                variable.assign(ops.full(variable.shape, value, variable.dtype))
+        elif isinstance(layer, keras.layers.Dropout | keras.layers.AlphaDropout):
+            fresh = keras.random.SeedGenerator(next(drop_seeds))
+            layer.seed_generator.state.assign(fresh.state.value)
+
+
+def optimizer_state(optimizer):
+    """Return the values of a built optimizer's variables (numpy arrays)."""
+    return [ops.convert_to_numpy(variable.value) for variable in optimizer.variables]
+
+
+def restore_optimizer(optimizer, state, learning_rate):
+    """Set the optimizer's variables to ``state`` and its learning rate."""
+    for variable, value in zip(optimizer.variables, state):
+        variable.assign(value)
+    optimizer.learning_rate = learning_rate

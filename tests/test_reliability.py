@@ -71,9 +71,10 @@ def test_keyboard_interrupt_keeps_the_last_completed_epoch(
     Estimator, iris, monkeypatch
 ):
     """Ctrl-C arriving in epoch 4 leaves a usable model with epoch 3's weights."""
-    from sksnn import _backend
+    from sksnn import _backend, _engine
 
     X, y = iris
+    _engine.POOL.clear()  # so that this fit builds its epoch
     real = _backend.make_epoch
     snapshots = []
 
