@@ -2,7 +2,8 @@
 
 Tools, on identical data, architecture, batch size and epochs:
 
-- ``sksnn``: SNNClassifier / SNNRegressor (its ``partial_fit`` runs one epoch);
+- ``sksnn``: SNNClassifier / SNNRegressor (its ``partial_fit`` runs one epoch)
+  on the default TensorFlow backend, and ``sksnn-jax`` the same on JAX;
 - ``keras``: a hand-written Keras ``Sequential`` + ``fit`` with Keras defaults,
   the floor of what a Keras wrapper can cost;
 - ``sklearn``: scikit-learn's MLPClassifier / MLPRegressor (adam, SELU is not
@@ -14,10 +15,16 @@ Each tool runs in its own process (so peak RSS is its own). Figures per tool:
 seconds per epoch (median of the epochs after the first), first-epoch
 overhead (first epoch minus the median: building, tracing, compiling),
 samples per second, predict latency for one row (median of 200 calls),
-rows per second predicting 100,000 rows, peak RSS, and for sksnn the fraction
-of the matmul roofline (the network's training FLOPs per epoch over the
-float32 GEMM rate numpy measures here). Ratios are against scikit-learn and
-against the fastest peer. Tools that are not installed are skipped.
+rows per second predicting 100,000 rows, peak RSS, and for sksnn its fraction
+of two matmul rooflines: the time numpy takes for the epoch's matrix products
+at the network's own shapes (forward, and both backward products of every
+layer, in float32), and the network's training FLOPs over numpy's peak
+float32 GEMM rate (2048 x 2048). Also the wall time of a whole
+``fit(max_iter=20)`` (build and tracing included), first in a fresh process
+and again for a new estimator of the same shapes, and the import time of
+``from sksnn import SNNClassifier`` against scikit-learn's MLPClassifier.
+Ratios are against scikit-learn and against the fastest peer (the tools that
+are not sksnn). Tools that are not installed are skipped.
 
     python benchmarks/bench_fit_predict.py                # everything
     python benchmarks/bench_fit_predict.py --quick        # seconds, for the tests
@@ -36,7 +43,7 @@ import warnings
 
 import numpy as np
 
-TOOLS = ["sksnn", "keras", "sklearn", "skorch", "scikeras"]
+TOOLS = ["sksnn", "sksnn-jax", "keras", "sklearn", "skorch", "scikeras"]
 PEERS = ["keras", "sklearn", "skorch", "scikeras"]
 
 
@@ -244,6 +251,30 @@ def gemm_gflops():
     return 2 * 2048**3 / best / 1e9
 
 
+def gemm_epoch_seconds(n_samples, widths, batch):
+    """numpy's time for the matrix products of one training epoch (float32).
+
+    Per mini-batch and layer: the forward product and the two backward ones
+    (input gradient and kernel gradient), at the network's shapes.
+    """
+    rng = np.random.default_rng(0)
+    kernels = [
+        rng.standard_normal((a, b), dtype=np.float32)
+        for a, b in zip(widths, widths[1:])
+    ]
+    inputs = [rng.standard_normal((batch, a), dtype=np.float32) for a in widths]
+
+    def epoch():
+        for _ in range(0, n_samples, batch):
+            for x, kernel in zip(inputs, kernels):
+                out = x @ kernel
+                out @ kernel.T
+                x.T @ out
+
+    epoch()
+    return min(_timed(epoch) for _ in range(3))
+
+
 def _timed(fn):
     start = time.perf_counter()
     fn()
@@ -291,13 +322,22 @@ def measure(args):
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     if name == "sksnn":
-        flops = train_flops(len(X), X.shape[1], hidden, tool.model.n_outputs_)
+        n_out = tool.model.n_outputs_
+        flops = train_flops(len(X), X.shape[1], hidden, n_out)
         result["roofline_fraction"] = flops / (gemm_gflops() * 1e9) / steady
+        widths = [X.shape[1], *hidden, n_out]
+        result["gemm_epoch_s"] = gemm_epoch_seconds(len(X), widths, batch)
+        result["shape_roofline_fraction"] = result["gemm_epoch_s"] / steady
+        result["backend"] = os.environ.get("KERAS_BACKEND", "tensorflow")
     print(json.dumps(result))
 
 
 def fresh_fit(args):
-    """Wall time of a fresh fit of max_iter epochs (build and tracing included)."""
+    """Wall time of whole fits of max_iter epochs, build and tracing included.
+
+    The first fit in this process, then a new estimator of the same shapes
+    with another seed (a grid-search candidate, a cross-validation fold).
+    """
     from sklearn.neural_network import MLPClassifier
 
     from sksnn import SNNClassifier
@@ -307,60 +347,84 @@ def fresh_fit(args):
     X, y = load_data(data, task)
     _import_frameworks(args.worker)
     est = {"sksnn": SNNClassifier, "sklearn": MLPClassifier}[args.worker]
-    model = est(
-        hidden_layer_sizes=hidden,
-        batch_size=args.batch,
-        max_iter=args.fresh_epochs,
-        n_iter_no_change=10**6,
-        random_state=0,
-    )
-    seconds = _timed(lambda: model.fit(X, y))
+    seconds = [
+        _timed(
+            lambda: est(
+                hidden_layer_sizes=hidden,
+                batch_size=args.batch,
+                max_iter=args.fresh_epochs,
+                n_iter_no_change=10**6,
+                random_state=seed,
+            ).fit(X, y)
+        )
+        for seed in (0, 1)
+    ]
     print(
         json.dumps(
             {
                 "tool": args.worker,
+                "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
                 "workload": args.workload,
                 "batch": args.batch,
-                "fresh_fit_s": seconds,
+                "fresh_fit_s": seconds[0],
+                "next_fit_s": seconds[1],
                 "epochs": args.fresh_epochs,
             }
         )
     )
 
 
+def import_seconds(statement, repeats=5):
+    """Median wall time of ``statement`` in fresh interpreters."""
+    code = (
+        "import time; t = time.perf_counter(); "
+        f"{statement}; print(time.perf_counter() - t)"
+    )
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(repeats)
+    ]
+    return statistics.median(times)
+
+
 # -- the driver ---------------------------------------------------------------
 
 
-def run_worker(argv):
+def run_worker(tool, argv):
+    """Run one tool's measurement in a fresh process; its JSON result."""
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    if tool == "sksnn-jax":
+        env["KERAS_BACKEND"] = "jax"
+    elif tool == "sksnn":
+        env.pop("KERAS_BACKEND", None)  # the default backend, TensorFlow
+    worker = "sksnn" if tool.startswith("sksnn") else tool
     out = subprocess.run(
-        [sys.executable, __file__, *argv],
+        [sys.executable, __file__, "--worker", worker, *argv],
         capture_output=True,
         text=True,
-        env=dict(os.environ, PYTHONWARNINGS="ignore"),
+        env=env,
     )
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode or not lines:
         reason = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"error": reason[:200]}
-    return json.loads(lines[-1])
+        return {"tool": tool, "error": reason[:200]}
+    return json.loads(lines[-1]) | {"tool": tool}
 
 
 def installed(tool):
-    module = {
-        "sksnn": "sksnn",
-        "keras": "keras",
-        "sklearn": "sklearn",
-        "skorch": "skorch",
-        "scikeras": "scikeras",
-    }[tool]
     from importlib.util import find_spec
 
-    return find_spec(module) is not None
+    modules = {"sksnn-jax": ["sksnn", "jax"]}.get(tool, [tool])
+    return all(find_spec(module) is not None for module in modules)
 
 
-def print_table(rows, fresh):
+def print_table(rows, fresh, imports):
     header = (
-        f"{'workload':<16}{'batch':>6} {'tool':<9}{'s/epoch':>9}{'first+s':>9}"
+        f"{'workload':<16}{'batch':>6} {'tool':<10}{'s/epoch':>9}{'first+s':>9}"
         f"{'samples/s':>11}{'1-row ms':>9}{'rows/s':>11}{'RSS MB':>8}"
         f"{'vs sklearn':>11}{'vs best peer':>13}"
     )
@@ -370,27 +434,44 @@ def print_table(rows, fresh):
         peers = [ok[t]["epoch_s"] for t in PEERS if t in ok]
         for r in group:
             if "error" in r:
-                print(f"{workload:<16}{batch:>6} {r['tool']:<9} skipped: {r['error']}")
+                print(f"{workload:<16}{batch:>6} {r['tool']:<10}skipped: {r['error']}")
                 continue
             vs_sk = r["epoch_s"] / ok["sklearn"]["epoch_s"] if "sklearn" in ok else 0
             vs_best = r["epoch_s"] / min(peers) if peers else 0
             print(
-                f"{workload:<16}{batch:>6} {r['tool']:<9}{r['epoch_s']:>9.3f}"
+                f"{workload:<16}{batch:>6} {r['tool']:<10}{r['epoch_s']:>9.3f}"
                 f"{r['first_epoch_overhead_s']:>9.2f}{r['samples_per_s']:>11.0f}"
                 f"{r['predict_1_row_ms']:>9.3f}{r['predict_rows_per_s']:>11.0f}"
                 f"{r['peak_rss_mb']:>8.0f}{vs_sk:>11.2f}{vs_best:>13.2f}"
             )
-        if "sksnn" in ok and "roofline_fraction" in ok["sksnn"]:
-            print(
-                f"{'':<23}sksnn at {ok['sksnn']['roofline_fraction']:.1%} of the "
-                "float32 matmul roofline"
-            )
+        for tool in ("sksnn", "sksnn-jax"):
+            if tool in ok:
+                r = ok[tool]
+                print(
+                    f"{'':<23}{tool}: {r['shape_roofline_fraction']:.0%} of the "
+                    f"matmul roofline at the network's shapes ({r['gemm_epoch_s']:.3f}"
+                    f" s/epoch), {r['roofline_fraction']:.0%} of peak GEMM FLOP/s"
+                )
     for r in fresh:
         if "error" not in r:
             print(
-                f"fresh fit, {r['epochs']} epochs, {r['workload']} batch "
-                f"{r['batch']}: {r['tool']} {r['fresh_fit_s']:.2f} s"
+                f"fit(max_iter={r['epochs']}), {r['workload']} batch {r['batch']}: "
+                f"{r['tool']:<9} first in a process {r['fresh_fit_s']:.2f} s, "
+                f"next of the same shapes {r['next_fit_s']:.2f} s"
             )
+    if imports:
+        print(
+            f"import: sksnn {imports['sksnn_s']:.3f} s, scikit-learn MLP "
+            f"{imports['sklearn_s']:.3f} s, ratio {imports['ratio']:.2f}"
+        )
+
+
+def measure_imports(repeats):
+    sksnn = import_seconds("from sksnn import SNNClassifier", repeats)
+    sklearn = import_seconds(
+        "from sklearn.neural_network import MLPClassifier", repeats
+    )
+    return {"sksnn_s": sksnn, "sklearn_s": sklearn, "ratio": sksnn / sklearn}
 
 
 def main(argv=None):
@@ -410,44 +491,45 @@ def main(argv=None):
         warnings.simplefilter("ignore")
         return (fresh_fit if args.fresh else measure)(args)
     quick = ["--quick"] if args.quick else []
+    tools = [t for t in args.tools if installed(t)]
     rows, fresh = {}, []
     for workload, task, _, _, batches, _ in workloads(args.quick):
         for batch in batches:
             common = ["--workload", workload, "--batch", str(batch), *quick]
             rows[workload, batch] = [
-                run_worker(["--worker", tool, *common]) | {"tool": tool}
-                if installed(tool)
+                run_worker(tool, common)
+                if tool in tools
                 else {"tool": tool, "error": "not installed"}
                 for tool in args.tools
             ]
             if task == "classification" and workload.startswith(("mnist", "quick")):
                 fresh += [
                     run_worker(
-                        [
-                            "--worker",
-                            tool,
-                            "--fresh",
-                            *common,
-                            "--fresh-epochs",
-                            str(args.fresh_epochs),
-                        ]
+                        tool,
+                        [*common, "--fresh", "--fresh-epochs", str(args.fresh_epochs)],
                     )
-                    for tool in ("sksnn", "sklearn")
-                    if tool in args.tools
+                    for tool in ("sksnn", "sksnn-jax", "sklearn")
+                    if tool in tools
                 ]
-    print_table(rows, fresh)
+    imports = (
+        measure_imports(1 if args.quick else 5)
+        if "sksnn" in tools and "sklearn" in tools
+        else {}
+    )
+    print_table(rows, fresh, imports)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(
                 {
                     "rows": [r for g in rows.values() for r in g],
                     "fresh_fits": fresh,
+                    "imports": imports,
                     "cpu_count": os.cpu_count(),
                 },
                 f,
                 indent=1,
             )
-    return rows, fresh
+    return rows, fresh, imports
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ class Engine:
         optimizer, batch size, device).
     model, optimizer, epoch : object
         The Keras model, its built optimizer and ``epoch(X, Y, w, order)``.
-    optimizer_state : list of ndarray
+    optimizer_state : list of tensors
         The optimizer's variables right after it was built: what a new fit
         starts from.
     """

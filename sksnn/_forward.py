@@ -65,6 +65,28 @@ ACTIVATIONS = {
 }
 
 
+def _selu_in_place(x):
+    negative = np.minimum(x, 0)
+    np.expm1(negative, out=negative)
+    negative *= SELU_ALPHA
+    np.maximum(x, 0, out=x)
+    x += negative
+    x *= SELU_SCALE
+    return x
+
+
+def _relu_in_place(x):
+    return np.maximum(x, 0, out=x)
+
+
+def _tanh_in_place(x):
+    return np.tanh(x, out=x)
+
+
+# The same functions, overwriting their argument (forward's own arrays).
+_IN_PLACE = {"selu": _selu_in_place, "relu": _relu_in_place, "tanh": _tanh_in_place}
+
+
 def alpha_dropout_scale(rate):
     """What AlphaDropout at ``rate`` multiplies each unit by, on average.
 
@@ -103,16 +125,23 @@ def forward(X, coefs, intercepts, activation, batch_norms=(), hidden_scale=1.0):
     -------
     logits : ndarray of shape (n_samples, n_outputs)
     """
-    hidden = ACTIVATIONS[activation]
+    hidden = _IN_PLACE.get(activation, ACTIVATIONS[activation])
     norms = list(batch_norms) or [None] * (len(coefs) - 1)
     out = X
+    # In place where it can be: for one row, the cost is the count of numpy
+    # calls and allocations, not arithmetic.
     for coef, intercept, norm in zip(coefs[:-1], intercepts[:-1], norms):
-        out = out @ coef + intercept
+        out = out @ coef
+        out += intercept
         if norm is not None:
             gamma, beta, mean, variance = norm
             out = (out - mean) * (gamma / np.sqrt(variance + BATCH_NORM_EPSILON)) + beta
-        out = hidden(out) * hidden_scale
-    return out @ coefs[-1] + intercepts[-1]
+        out = hidden(out)
+        if hidden_scale != 1.0:
+            out *= hidden_scale
+    out = out @ coefs[-1]
+    out += intercepts[-1]
+    return out
 
 
 def batch_norm_statistics(X, coefs, intercepts, activation, batch_norms, hidden_scale):

@@ -274,8 +274,8 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None):
 
 
 def optimizer_state(optimizer):
-    """Return the values of a built optimizer's variables (numpy arrays)."""
-    return [ops.convert_to_numpy(variable.value) for variable in optimizer.variables]
+    """Return copies of a built optimizer's variables (backend tensors)."""
+    return [ops.copy(variable) for variable in optimizer.variables]
 
 
 def restore_optimizer(optimizer, state, learning_rate):

@@ -20,7 +20,7 @@ def _load(name):
 def test_bench_fit_predict_quick(tmp_path, capsys):
     """bench_fit_predict --quick measures sksnn and sklearn and prints ratios."""
     bench = _load("bench_fit_predict")
-    rows, fresh = bench.main(
+    rows, fresh, imports = bench.main(
         [
             "--quick",
             "--tools",
@@ -37,10 +37,13 @@ def test_bench_fit_predict_quick(tmp_path, capsys):
     assert "error" not in by_tool["sksnn"], by_tool["sksnn"]
     assert by_tool["sksnn"]["epoch_s"] > 0
     assert 0 < by_tool["sksnn"]["roofline_fraction"] < 1
+    assert by_tool["sksnn"]["gemm_epoch_s"] > 0
     assert by_tool["sklearn"]["predict_rows_per_s"] > 0
     assert {r["tool"] for r in fresh} == {"sksnn", "sklearn"}
+    assert all(r["next_fit_s"] > 0 for r in fresh)
+    assert imports["sksnn_s"] > 0 and imports["ratio"] > 0
     out = capsys.readouterr().out
-    assert "vs sklearn" in out and "matmul roofline" in out
+    assert "vs sklearn" in out and "matmul roofline" in out and "import:" in out
     assert (tmp_path / "out.json").exists()
 
 

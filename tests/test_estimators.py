@@ -120,6 +120,37 @@ def test_fit_does_not_change_another_estimator(iris):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_plain_arrays_skip_validate_data_with_the_same_result(
+    Estimator, iris, monkeypatch
+):
+    """predict's shortcut for finite float arrays changes no result."""
+    from sksnn import _base
+
+    X, y = iris
+    est = Estimator(**{**FAST, "max_iter": 5}, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    # A list goes through validate_data.
+    rows = (X, X[:1], np.asfortranarray(X), X.astype(np.float32))
+    validated = [est.predict(r.tolist()) for r in rows]
+    calls = []
+    real = _base._validate
+    monkeypatch.setattr(
+        _base, "_validate", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    for r, expected in zip(rows, validated):
+        assert_array_equal(est.predict(r), expected)
+    assert calls == []
+    # Finite values whose float32 sum overflows take the checked path.
+    large = np.full((100, X.shape[1]), 1e37, dtype=np.float32)
+    assert np.isfinite(est.predict(large)).all()
+    assert calls == [1]
+    with pytest.raises(ValueError, match="NaN"):
+        est.predict(np.where(X == X[0, 0], np.nan, X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_numpy_forward_matches_keras_model(Estimator, iris):
     """The numpy forward pass used by predict equals the Keras model's output."""
     X, y = iris
