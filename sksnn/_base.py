@@ -242,7 +242,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         device = _device_scope(self.device)
         with device:
             trainer = self._get_trainer(hidden, fresh, incremental, train, seed)
-            self._run_epochs(trainer, train, val, seed, incremental)
+            self._run_epochs(trainer, train, val, seed, incremental, fresh)
         return self
 
     def _check_hidden_layer_sizes(self):
@@ -324,7 +324,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         # In X's dtype: float32 input is scaled in float32, without a
         # float64 copy of it.
         mean = self.scaler_.mean_.astype(X.dtype, copy=False)
-        return (X - mean) / self.scaler_.scale_.astype(X.dtype, copy=False)
+        scaled = np.subtract(X, mean)  # (X - mean) / scale with one new array
+        scaled /= self.scaler_.scale_.astype(X.dtype, copy=False)
+        return scaled
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -456,9 +458,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
     # -- the epochs --------------------------------------------------------
 
-    def _run_epochs(self, trainer, train, val, seed, incremental):
+    def _run_epochs(self, trainer, train, val, seed, incremental, fresh):
         rng = _random.stream_rng(seed, _random.SHUFFLE_STREAM, self.n_iter_)
-        self._sync_weights(trainer.model)  # what a failed first epoch falls back to
+        if fresh:  # else coefs_ already hold the network's weights
+            self._sync_weights(trainer.model)  # what a failed epoch falls back to
         self._previous_weights = None
         try:
             for _ in range(1 if incremental else self.max_iter):
@@ -607,10 +610,12 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """Copy the trained weights out; restore the best ones when early stopping."""
         from sksnn import _network
 
+        # coefs_ hold the network's weights after each epoch (and after a
+        # fall-back or an interrupt); early stopping may pick others.
         if val is not None and getattr(self, "_best_weights", None) is not None:
             _network.set_weights(model, *self._best_weights)
+            self.coefs_, self.intercepts_, self._batch_norms = self._best_weights
             del self._best_weights
-        self._sync_weights(model)
         if self._batch_norms:
             self._batch_norms = batch_norm_statistics(
                 train.X,
