@@ -2,8 +2,12 @@
 
 A long GridSearchCV fits hundreds of networks in one process; this measures
 whether memory grows with them. Prints the RSS after a warm-up and at the
-end, and the growth per fit (least-squares slope over the cycles). Run:
+end, and the growth per fit (least-squares slope over the cycles). With
+``--distinct`` every fit has another hidden width, so each builds and traces
+a network of its own (sksnn keeps at most ``sksnn._engine.MAX_IDLE_ENGINES``
+idle ones for reuse); without it, the fits share one. Run:
     python benchmarks/bench_memory.py --fits 200
+    python benchmarks/bench_memory.py --fits 200 --distinct
 """
 
 import argparse
@@ -30,6 +34,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fits", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument(
+        "--distinct", action="store_true", help="another network shape per fit"
+    )
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -38,7 +45,8 @@ def main(argv=None):
     rss = []
     start = time.perf_counter()
     for i in range(args.warmup + args.fits):
-        est = SNNClassifier(hidden_layer_sizes=(64, 64), max_iter=5, random_state=i)
+        hidden = (64 + i if args.distinct else 64, 64)
+        est = SNNClassifier(hidden_layer_sizes=hidden, max_iter=5, random_state=i)
         est.fit(X, y).predict(X)
         rss.append(rss_mb())
     seconds = time.perf_counter() - start
@@ -46,6 +54,7 @@ def main(argv=None):
     slope = np.polyfit(np.arange(len(measured)), measured, 1)[0]
     result = {
         "fits": args.fits,
+        "distinct_networks": args.distinct,
         "rss_after_warmup_mb": round(measured[0], 1),
         "rss_end_mb": round(measured[-1], 1),
         "growth_mb_per_fit": round(float(slope), 3),

@@ -50,8 +50,8 @@ def test_bench_fit_predict_quick(tmp_path, capsys):
 def test_bench_memory_quick():
     """bench_memory runs a few fits and reports growth per fit."""
     bench = _load("bench_memory")
-    result = bench.main(["--fits", "3", "--warmup", "1"])
-    assert result["fits"] == 3
+    result = bench.main(["--fits", "3", "--warmup", "1", "--distinct"])
+    assert result["fits"] == 3 and result["distinct_networks"]
     assert result["rss_end_mb"] > 0
 
 
