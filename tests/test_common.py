@@ -30,19 +30,21 @@ BATCH_NORM_CLASS_WEIGHT_REASON = (
 )
 
 
-# Measured on JAX with jax_enable_x64: relative differences of 3e-7 to 1e-6.
-XLA_REASON = (
-    "XLA's float64 elementwise functions are accurate to about 1e-7, above the "
-    "check's rtol of 1e-7"
+# Measured on PyTorch, whose per-batch Keras train step sums in another order
+# than the weighted and the repeated rows: relative differences of 1.3e-7 to
+# 2e-7 on one prediction. (JAX passed with Keras' per-batch step at 3e-7 to
+# 1e-6 off; its one-program epoch now passes.)
+ROUNDING_REASON = (
+    "per-batch float64 rounding differs by about 2e-7, above the check's rtol of 1e-7"
 )
 
 
 def expected_failed_checks(estimator):
-    """The checks allowed to fail: row-dependent settings, and XLA's rounding."""
+    """The checks allowed to fail: row-dependent settings, and rounding."""
     params = estimator.get_params()
     expected = {}
-    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
-        expected["check_sample_weight_equivalence_on_dense_data"] = XLA_REASON
+    if os.environ.get("KERAS_BACKEND", "tensorflow") not in ("tensorflow", "jax"):
+        expected["check_sample_weight_equivalence_on_dense_data"] = ROUNDING_REASON
     if params["dropout"] > 0 or params["batch_norm"] or params["early_stopping"]:
         expected["check_sample_weight_equivalence_on_dense_data"] = ROW_DEPENDENT_REASON
     if params["batch_norm"]:
