@@ -168,8 +168,24 @@ def test_threads_fit_on_separate_networks(iris):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"dropout": 0.1}, {"batch_norm": True}, {"alpha": 0.01, "clipnorm": 1.0}],
-    ids=["defaults", "dropout", "batch_norm", "l2-clipnorm"],
+    [
+        {},
+        {"dropout": 0.1},
+        {"batch_norm": True},
+        {"alpha": 0.01, "clipnorm": 1.0},
+        {"solver": "adam", "clipvalue": 0.5},
+        {"solver": "sgd", "learning_rate_init": 0.01},
+        {"solver": "rmsprop", "hidden_layer_sizes": (7, 5, 3, 2, 4)},
+    ],
+    ids=[
+        "defaults",
+        "dropout",
+        "batch_norm",
+        "l2-clipnorm",
+        "adam-clipvalue",
+        "sgd",
+        "rmsprop-5-layers",
+    ],
 )
 def test_compiled_epoch_equals_keras_train_step(diabetes, monkeypatch, params):
     """sksnn's one-program epoch takes the steps of Keras' own train_on_batch."""
