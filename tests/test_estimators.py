@@ -30,6 +30,26 @@ def test_multiclass_string_labels(iris):
     assert clf.n_outputs_ == 3
 
 
+@pytest.mark.parametrize(
+    "classes, y",
+    [
+        ([0, 1], [1, 0, 1, 1]),
+        (["no", "yes"], ["yes", "yes", "no"]),
+        ([2, 5, 9], [9, 2, 5, 9]),
+        (["a", "b", "c", "d"], ["d", "b", "b"]),  # a subset of the classes
+        ([-1.0, 0.0, 2.0], [2.0, -1.0]),
+    ],
+)
+def test_one_hot_equals_label_binarizer(classes, y):
+    from sklearn.preprocessing import LabelBinarizer
+
+    est = SNNClassifier()
+    est._label_binarizer = LabelBinarizer().fit(classes)
+    est.classes_ = est._label_binarizer.classes_
+    y = np.asarray(y, dtype=object if isinstance(y[0], str) else None)
+    assert_array_equal(est._one_hot(y), est._label_binarizer.transform(y))
+
+
 def test_binary_uses_one_logistic_output():
     """A binary target trains one logistic unit and predicts both probabilities."""
     X, y = make_classification(n_samples=200, random_state=0)
