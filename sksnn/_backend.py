@@ -217,14 +217,14 @@ def _apply_in_groups(optimizer, variables, n_groups=4):
 
 
 class _Epoch:
-    """``epoch(X, Y, w, order) -> loss``, counting how often it was traced."""
+    """``epoch(X, Y, w, order, center, scale) -> loss``, counting its traces."""
 
     def __init__(self):
         self.traces = 0  # stays 0 where nothing is traced (PyTorch)
         self.run = None
 
-    def __call__(self, X, Y, w, order):
-        return self.run(X, Y, w, order)
+    def __call__(self, X, Y, w, order, center, scale):
+        return self.run(X, Y, w, order, center, scale)
 
 
 def _tensorflow_epoch(model, loss_fn, optimizer, batch_size):
@@ -258,16 +258,19 @@ def _tensorflow_epoch(model, loss_fn, optimizer, batch_size):
         tf.TensorSpec((None, model.output_shape[-1]), dtype),
         tf.TensorSpec((None,), dtype),
         tf.TensorSpec((None,), tf.int64),
+        tf.TensorSpec((model.input_shape[-1],), dtype),
+        tf.TensorSpec((model.input_shape[-1],), dtype),
     ]
 
     @tf.function(input_signature=signature, autograph=False)
-    def epoch(X, Y, w, order):
+    def epoch(X, Y, w, order, center, scale):
         counter.traces += 1
         n_samples = tf.size(order)
 
         def body(start, total):
             idx = order[start : start + batch_size]
-            loss = step(tf.gather(X, idx), tf.gather(Y, idx), tf.gather(w, idx))
+            x = (tf.gather(X, idx) - center) / scale
+            loss = step(x, tf.gather(Y, idx), tf.gather(w, idx))
             return start + batch_size, total + loss * tf.cast(tf.size(idx), X.dtype)
 
         _, total = tf.while_loop(
@@ -280,8 +283,8 @@ def _tensorflow_epoch(model, loss_fn, optimizer, batch_size):
     # TensorFlow counts traces of the same code across networks and would
     # warn about "frequent retracing" in searches over many architectures.
     epoch._omit_frequent_tracing_warning = True
-    counter.run = lambda X, Y, w, order: float(
-        epoch(X, Y, w, order.astype("int64", copy=False))
+    counter.run = lambda X, Y, w, order, center, scale: float(
+        epoch(X, Y, w, order.astype("int64", copy=False), center, scale)
     )
     return counter
 
@@ -315,7 +318,7 @@ def _jax_epoch(model, loss_fn, optimizer, batch_size):
     # The whole epoch is one XLA program: a fori_loop over the full
     # mini-batches, then the last, shorter one.
     @jax.jit
-    def run(state, X, Y, w, order):
+    def run(state, X, Y, w, order, center, scale):
         counter.traces += 1
         n_samples = order.shape[0]
         n_full = n_samples // batch_size
@@ -323,7 +326,8 @@ def _jax_epoch(model, loss_fn, optimizer, batch_size):
         def body(i, carry):
             state, total = carry
             idx = jax.lax.dynamic_slice_in_dim(order, i * batch_size, batch_size)
-            state, loss = step(state, X[idx], Y[idx], w[idx])
+            x = (X[idx] - center) / scale
+            state, loss = step(state, x, Y[idx], w[idx])
             return state, total + loss * batch_size
 
         state, total = jax.lax.fori_loop(
@@ -331,7 +335,8 @@ def _jax_epoch(model, loss_fn, optimizer, batch_size):
         )
         if n_samples > n_full * batch_size:
             idx = order[n_full * batch_size :]
-            state, loss = step(state, X[idx], Y[idx], w[idx])
+            x = (X[idx] - center) / scale
+            state, loss = step(state, x, Y[idx], w[idx])
             total = total + loss * idx.shape[0]
         return state, total / n_samples
 
@@ -341,9 +346,9 @@ def _jax_epoch(model, loss_fn, optimizer, batch_size):
         optimizer.variables,
     )
 
-    def epoch(X, Y, w, order):
+    def epoch(X, Y, w, order, center, scale):
         state = tuple([v.value for v in group] for group in groups)
-        state, loss = run(state, X, Y, w, order)
+        state, loss = run(state, X, Y, w, order, center, scale)
         for group, values in zip(groups, state):
             for variable, value in zip(group, values):
                 variable.assign(value)
@@ -368,10 +373,12 @@ def _keras_epoch(model, loss_fn, optimizer, batch_size):
     optimizer.build(model.trainable_variables)
     model.compile(optimizer=optimizer, loss=_PerSampleLoss(loss_fn, model.dtype))
 
-    def epoch(X, Y, w, order):
+    def epoch(X, Y, w, order, center, scale):
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         losses = [
-            model.train_on_batch(X[idx], Y[idx], sample_weight=w[idx])
+            model.train_on_batch(
+                (X[idx] - center) / scale, Y[idx], sample_weight=w[idx]
+            )
             for idx in batches
         ]
         return sum(float(b) * len(idx) for b, idx in zip(losses, batches)) / len(order)
@@ -399,7 +406,7 @@ _EPOCHS = {"tensorflow": _tensorflow_epoch, "jax": _jax_epoch}
 
 
 def make_epoch(model, loss_fn, optimizer, batch_size):
-    """Return ``epoch(X, Y, w, order) -> loss``: one pass of weighted steps.
+    """Return ``epoch(X, Y, w, order, center, scale) -> loss``: one pass.
 
     Parameters
     ----------
@@ -415,9 +422,11 @@ def make_epoch(model, loss_fn, optimizer, batch_size):
     Returns
     -------
     epoch : callable
-        Takes the training arrays and the order of their rows, takes one
-        step per ``batch_size`` rows of that order, updating the model in
-        place, and returns the mean weighted loss of the steps (a float).
+        ``epoch(X, Y, w, order, center, scale)`` takes the training arrays,
+        the order of their rows and X's standardization, takes one step per
+        ``batch_size`` rows of that order on ``(X[rows] - center) / scale``,
+        updating the model in place, and returns the mean weighted loss of
+        the steps (a float).
         Its ``traces`` attribute counts how often it was traced (compiled).
     """
     make = _EPOCHS.get(backend_name(), _keras_epoch)
