@@ -1,8 +1,12 @@
 """BaseSNN: parameters, validation and the training loop of both estimators."""
 
+import math
+import threading
 import warnings
 from abc import ABCMeta, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
+from functools import cache
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -18,6 +22,7 @@ from sklearn.utils.validation import (
     column_or_1d,
     validate_data,
 )
+from threadpoolctl import ThreadpoolController
 
 from sksnn import _engine, _random
 from sksnn._forward import (
@@ -657,17 +662,34 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             X = _validate(self, X, dtype=[np.float64, np.float32], reset=False)
         X = X.astype(self.coefs_[0].dtype, copy=False)
         weights = (self.coefs_, self.intercepts_, self.activation, self._batch_norms)
-        # Row chunks keep each layer's activations in the CPU cache.
-        with np.errstate(over="ignore", invalid="ignore"):
-            if X.shape[0] <= PREDICT_CHUNK_ROWS:
-                logits = forward(self._scale(X), *weights, self._hidden_scale)
-            else:
-                logits = np.empty((X.shape[0], self.coefs_[-1].shape[1]), X.dtype)
-                for start in range(0, X.shape[0], PREDICT_CHUNK_ROWS):
-                    rows = slice(start, start + PREDICT_CHUNK_ROWS)
-                    logits[rows] = forward(
-                        self._scale(X[rows]), *weights, self._hidden_scale
-                    )
+        logits = np.empty((X.shape[0], self.coefs_[-1].shape[1]), X.dtype)
+        threads, size = _chunking(X.shape[0])
+
+        def fill(start):
+            # Row chunks keep each layer's activations in the CPU cache.
+            rows = slice(start, start + size)
+            with np.errstate(over="ignore", invalid="ignore"):  # per thread
+                logits[rows] = forward(
+                    self._scale(X[rows]), *weights, self._hidden_scale
+                )
+
+        starts = range(0, X.shape[0], size)
+        if threads == 1:
+            for start in starts:
+                fill(start)
+        else:
+            # One chunk per thread, each with a single-threaded BLAS, as
+            # scikit-learn's KMeans does: numpy's elementwise passes, most of
+            # a SELU layer's cost, then run on every core instead of one
+            # (100,000 rows of 20 x 100 on 2 cores: 190k to 286k rows/s).
+            # The limit is process-wide: concurrent predicts take turns, so
+            # that each restores the thread count it found.
+            with (
+                _PREDICT_THREADS_LOCK,
+                _blas().limit(limits=1),
+                ThreadPoolExecutor(threads) as pool,
+            ):
+                list(pool.map(fill, starts))
         if not np.isfinite(logits).all():
             bad = ~np.isfinite(logits).all(axis=1)
             raise ValueError(
@@ -747,6 +769,33 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+_PREDICT_THREADS_LOCK = threading.Lock()
+
+
+@cache
+def _blas():
+    # Found once: scanning the loaded libraries takes 2 ms with TensorFlow.
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _chunking(n_rows):
+    """``(threads, rows per chunk)`` to predict ``n_rows`` rows with.
+
+    Chunks of at most PREDICT_CHUNK_ROWS rows, in a multiple of the thread
+    count and of equal size, so that no thread waits for another. The
+    threads are BLAS's own count, which follows the cores this process may
+    use and the user's limits (OMP_NUM_THREADS, threadpoolctl; joblib's
+    workers set them): predicting takes no more cores than a matrix product.
+    """
+    n_chunks = math.ceil(n_rows / PREDICT_CHUNK_ROWS)
+    threads = 1
+    if n_chunks > 1:
+        budget = [library.num_threads for library in _blas().lib_controllers]
+        threads = max(1, min(min(budget, default=1), n_chunks))
+        n_chunks = math.ceil(n_chunks / threads) * threads
+    return threads, math.ceil(n_rows / n_chunks)
 
 
 def _normalized(sample_weight):

@@ -139,6 +139,72 @@ def test_fit_does_not_change_another_estimator(iris):
     assert_array_equal(first.predict_proba(X), before)
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_predict_on_threads_equals_predict_row_by_row(dtype, rtol, iris, monkeypatch):
+    """Large inputs are predicted in chunks on threads, with the same result."""
+    from sksnn import _base
+
+    X, y = iris
+    X = X.astype(dtype)
+    est = SNNClassifier(**FAST, random_state=0).fit(X, y)
+    big = np.tile(X, (40, 1))  # 6,000 rows
+    rows = np.concatenate([est.predict_proba(big[i : i + 1]) for i in range(150)])
+    threads, size = _base._chunking(len(big))
+    assert size <= _base.PREDICT_CHUNK_ROWS
+    chunks = []
+    real = _base.forward
+    monkeypatch.setattr(
+        _base, "forward", lambda X, *a: chunks.append(len(X)) or real(X, *a)
+    )
+    once, again = est.predict_proba(big), est.predict_proba(big)
+    # Equal chunks, a multiple of the threads, no row twice.
+    assert set(chunks) == {size} and sum(chunks) == 2 * len(big)
+    assert len(chunks) // 2 % threads == 0
+    assert_array_equal(once, again)
+    assert_allclose(once, np.tile(rows, (40, 1)), rtol=rtol, atol=rtol)
+
+
+def test_predict_threads_follow_the_blas_limit():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from sksnn import _base
+
+    blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert _base._chunking(100_000)[0] == min(min(blas), 50)
+    assert _base._chunking(_base.PREDICT_CHUNK_ROWS) == (1, _base.PREDICT_CHUNK_ROWS)
+    with threadpool_limits(1, user_api="blas"):
+        threads, size = _base._chunking(100_000)
+    assert threads == 1 and size <= _base.PREDICT_CHUNK_ROWS
+
+
+def test_concurrent_predicts_restore_the_blas_threads(iris):
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    X, y = iris
+    est = SNNClassifier(**FAST, random_state=0).fit(X, y)
+    big = np.tile(X, (40, 1))
+    before = blas_threads()
+    expected = est.predict_proba(big)
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(est.predict_proba(big)))
+        for _ in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert blas_threads() == before
+    assert len(results) == 6
+    for result in results:
+        assert_array_equal(result, expected)
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_plain_arrays_skip_validate_data_with_the_same_result(
     Estimator, iris, monkeypatch

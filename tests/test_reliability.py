@@ -66,6 +66,19 @@ def test_non_finite_output_at_predict_is_an_error(fitted_regressor, diabetes):
         broken.predict(X)
 
 
+def test_non_finite_output_is_an_error_in_threaded_chunks(fitted_regressor, diabetes):
+    """Rows predicted on worker threads are checked, and warn of no overflow."""
+    X, _ = diabetes
+    X = np.tile(X, (12, 1))  # more than one chunk of rows
+    broken = pickle.loads(pickle.dumps(fitted_regressor))
+    broken.coefs_[0] = broken.coefs_[0] * 1e300
+    broken.coefs_[1] = broken.coefs_[1] * 1e300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="output is not finite for"):
+            broken.predict(X)
+
+
 @pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
 def test_keyboard_interrupt_keeps_the_last_completed_epoch(
     Estimator, iris, monkeypatch
