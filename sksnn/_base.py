@@ -329,19 +329,20 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     def _scale(self, X):
         if self.scaler_ is None:
             return X
-        # In X's dtype: float32 input is scaled in float32, without a
-        # float64 copy of it.
-        mean = self.scaler_.mean_.astype(X.dtype, copy=False)
-        scaled = np.subtract(X, mean)  # (X - mean) / scale with one new array
-        scaled /= self.scaler_.scale_.astype(X.dtype, copy=False)
+        center, scale = self._standardization(X.dtype)
+        scaled = np.subtract(X, center)  # (X - center) / scale, one new array
+        scaled /= scale
         return scaled
 
     def _standardization(self, dtype):
-        """``(center, scale)`` in ``dtype``: what the epoch standardizes X with."""
+        """``(center, scale)`` that standardize X, in ``dtype``.
+
+        In X's dtype: float32 input is scaled in float32, without a float64
+        copy of it.
+        """
         if self.scaler_ is None:
-            return np.zeros(self.n_features_in_, dtype), np.ones(
-                self.n_features_in_, dtype
-            )
+            n_features = self.n_features_in_
+            return np.zeros(n_features, dtype), np.ones(n_features, dtype)
         return (
             self.scaler_.mean_.astype(dtype, copy=False),
             self.scaler_.scale_.astype(dtype, copy=False),
@@ -681,7 +682,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             # One chunk per thread, each with a single-threaded BLAS, as
             # scikit-learn's KMeans does: numpy's elementwise passes, most of
             # a SELU layer's cost, then run on every core instead of one
-            # (100,000 rows of 20 x 100 on 2 cores: 190k to 286k rows/s).
+            # (the forward pass of 100,000 rows of 20 x 100 on 2 cores: 190k
+            # to 286k rows/s).
             # The limit is process-wide: concurrent predicts take turns, so
             # that each restores the thread count it found.
             with (
