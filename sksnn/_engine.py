@@ -28,7 +28,8 @@ class Engine:
         Everything the traced epoch depends on (shapes, dtype, layers, loss,
         optimizer, batch size, device).
     model, optimizer, epoch : object
-        The Keras model, its built optimizer and ``epoch(X, Y, w, order)``.
+        The Keras model, its built optimizer and
+        ``epoch(X, Y, w, order, center, scale)``.
     optimizer_state : list of tensors
         The optimizer's variables right after it was built: what a new fit
         starts from.

@@ -17,14 +17,7 @@ BATCH_NORM_EPSILON = 1e-3
 
 
 def _selu(x):
-    # scale * (max(x, 0) + alpha * expm1(min(x, 0))), with two temporaries.
-    negative = np.minimum(x, 0)
-    np.expm1(negative, out=negative)
-    negative *= SELU_ALPHA
-    out = np.maximum(x, 0)
-    out += negative
-    out *= SELU_SCALE
-    return out
+    return _selu_in_place(np.array(x))
 
 
 def _elu(x):
@@ -66,6 +59,7 @@ ACTIVATIONS = {
 
 
 def _selu_in_place(x):
+    # scale * (max(x, 0) + alpha * expm1(min(x, 0))), with one temporary.
     negative = np.minimum(x, 0)
     np.expm1(negative, out=negative)
     negative *= SELU_ALPHA

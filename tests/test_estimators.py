@@ -164,13 +164,18 @@ def test_predict_on_threads_equals_predict_row_by_row(dtype, rtol, iris, monkeyp
     assert_allclose(once, np.tile(rows, (40, 1)), rtol=rtol, atol=rtol)
 
 
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
 def test_predict_threads_follow_the_blas_limit():
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_limits
 
     from sksnn import _base
 
-    blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
-    assert _base._chunking(100_000)[0] == min(min(blas), 50)
+    assert _base._chunking(100_000)[0] == min(min(_blas_threads()), 50)
     assert _base._chunking(_base.PREDICT_CHUNK_ROWS) == (1, _base.PREDICT_CHUNK_ROWS)
     with threadpool_limits(1, user_api="blas"):
         threads, size = _base._chunking(100_000)
@@ -178,17 +183,13 @@ def test_predict_threads_follow_the_blas_limit():
 
 
 def test_concurrent_predicts_restore_the_blas_threads(iris):
+    """Threaded predicts from 6 threads at once: same results, BLAS as found."""
     import threading
-
-    from threadpoolctl import threadpool_info
-
-    def blas_threads():
-        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
 
     X, y = iris
     est = SNNClassifier(**FAST, random_state=0).fit(X, y)
     big = np.tile(X, (40, 1))
-    before = blas_threads()
+    before = _blas_threads()
     expected = est.predict_proba(big)
     results = []
     threads = [
@@ -199,7 +200,7 @@ def test_concurrent_predicts_restore_the_blas_threads(iris):
         thread.start()
     for thread in threads:
         thread.join()
-    assert blas_threads() == before
+    assert _blas_threads() == before
     assert len(results) == 6
     for result in results:
         assert_array_equal(result, expected)
