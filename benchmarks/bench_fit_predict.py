@@ -4,19 +4,36 @@ Tools, on identical data, architecture, batch size and epochs:
 
 - ``sksnn``: SNNClassifier / SNNRegressor (its ``partial_fit`` runs one epoch)
   on the default TensorFlow backend, and ``sksnn-jax`` the same on JAX;
-- ``keras``: a hand-written Keras ``Sequential`` + ``fit`` with Keras defaults,
-  the floor of what a Keras wrapper can cost;
+- ``keras``: a hand-written Keras ``Sequential`` with Keras defaults, trained
+  by one ``fit(epochs=N)`` call whose callback records the end of every epoch
+  (the floor of what a Keras wrapper can cost);
 - ``sklearn``: scikit-learn's MLPClassifier / MLPRegressor (adam, SELU is not
   available there, so ReLU);
 - ``skorch``: NeuralNetClassifier / NeuralNetRegressor on CPU torch;
 - ``scikeras``: KerasClassifier / KerasRegressor with the Keras model.
 
+The other tools run one epoch per call (``partial_fit``), so their epochs
+include each call's own overhead (input checks, set-up); the Keras peer's
+epoch is the time between two epoch ends inside one ``fit`` (its first epoch
+runs from the ``fit`` call to the first epoch's end).
+
+Predictions: every tool gets the same input in one ``predict`` call and
+processes it as one batch of all its rows (``PREDICT_ALL_ROWS``): Keras'
+``model.predict(X, batch_size=len(X))``, scikeras' ``predict__batch_size=-1``
+and skorch's ``iterator_valid__batch_size=-1`` (both: one batch of all rows),
+scikit-learn's MLP one numpy pass. sksnn's ``predict`` takes no batch size: it
+computes in row chunks of at most 2,048 rows, on BLAS's threads, inside the
+one call. (Keras' own ``predict`` default is batches of 32 rows, and the two
+wrappers' is their training batch size; earlier versions of this script used
+those.)
+
 Each tool runs in its own process (so peak RSS is its own). Figures per tool:
 seconds per epoch (median of the epochs after the first), first-epoch
 overhead (first epoch minus the median: building, tracing, compiling),
-samples per second, predict latency for one row (median of 200 calls),
-rows per second predicting 100,000 rows, peak RSS, and for sksnn its fraction
-of two matmul rooflines: the time numpy takes for the epoch's matrix products
+samples per second, predict latency for one row (median of 200 calls after
+one more), rows per second predicting 100,000 rows (median of 3 calls after
+one more, which may trace for that shape), peak RSS (predicting included),
+and for sksnn its fraction of two matmul rooflines: the time numpy takes for the epoch's matrix products
 at the network's own shapes (forward, and both backward products of every
 layer, in float32), and the network's training FLOPs over numpy's peak
 float32 GEMM rate (2048 x 2048). Also the wall time of a whole
@@ -25,8 +42,9 @@ and again for a new estimator of the same shapes (on JAX also first in a
 process whose persistent compilation cache an earlier process filled), and
 the import time of
 ``from sksnn import SNNClassifier`` against scikit-learn's MLPClassifier.
-Ratios are against scikit-learn and against the fastest peer (the tools that
-are not sksnn). Tools that are not installed are skipped.
+Ratios are a tool's time over scikit-learn's and over the fastest peer's (the
+tools that are not sksnn), so below 1 means faster. Tools that are not
+installed are skipped.
 
     python benchmarks/bench_fit_predict.py                # everything
     python benchmarks/bench_fit_predict.py --quick        # seconds, for the tests
@@ -48,6 +66,9 @@ import numpy as np
 
 TOOLS = ["sksnn", "sksnn-jax", "keras", "sklearn", "skorch", "scikeras"]
 PEERS = ["keras", "sklearn", "skorch", "scikeras"]
+# How each tool's predict is asked to batch its input: one batch of all the
+# rows it is given (the wrappers' -1 means exactly that).
+PREDICT_ALL_ROWS = -1
 
 
 def workloads(quick):
@@ -111,7 +132,11 @@ def load_data(spec, task):
 
 
 class _PartialFit:
-    """A scikit-learn-style estimator whose partial_fit runs one epoch."""
+    """A scikit-learn-style estimator whose partial_fit runs one epoch.
+
+    Its predict takes all the rows in one call (MLP: one numpy pass; sksnn:
+    chunks of at most 2,048 rows on BLAS's threads, its only way).
+    """
 
     def __init__(self, model, task, n_classes):
         self.model = model
@@ -170,11 +195,28 @@ class _Keras:
         self.model = _keras_model(task, hidden, n_features, n_out)
         self.batch = batch
 
-    def epoch(self, X, y):
-        self.model.fit(X, y, batch_size=self.batch, epochs=1, verbose=0)
+    def epoch_times(self, X, y, epochs):
+        """One ``fit(epochs=epochs)``; the seconds of each epoch, from a
+        callback: epoch i runs from the end of epoch i - 1 (the first from
+        the ``fit`` call, set-up and tracing included) to its own end."""
+        import keras
+
+        ends = []
+
+        class _Clock(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                ends.append(time.perf_counter())
+
+        start = time.perf_counter()
+        self.model.fit(
+            X, y, batch_size=self.batch, epochs=epochs, verbose=0, callbacks=[_Clock()]
+        )
+        return list(np.diff([start, *ends]))
 
     def predict(self, X):
-        return self.model.predict(X, verbose=0)
+        # Keras' default is batches of 32 rows; one batch of all of them, as
+        # every tool here predicts.
+        return self.model.predict(X, batch_size=len(X), verbose=0)
 
 
 class _Skorch:
@@ -198,6 +240,7 @@ class _Skorch:
             optimizer=torch.optim.NAdam,
             lr=1e-3,
             batch_size=batch,
+            iterator_valid__batch_size=PREDICT_ALL_ROWS,  # predict: one batch
             max_epochs=1,
             train_split=None,
             verbose=0,
@@ -222,6 +265,7 @@ class _Scikeras:
         self.model = est(
             model=lambda: _keras_model(task, hidden, n_features, n_out),
             batch_size=batch,
+            predict__batch_size=PREDICT_ALL_ROWS,  # predict: one batch
             epochs=1,
             verbose=0,
             random_state=0,
@@ -278,6 +322,14 @@ def gemm_epoch_seconds(n_samples, widths, batch):
     return min(_timed(epoch) for _ in range(3))
 
 
+def epoch_times(tool, X, y, epochs):
+    """Seconds of each of ``epochs`` epochs: one ``tool.epoch`` call each,
+    unless the tool times its epochs itself inside one call (Keras)."""
+    if hasattr(tool, "epoch_times"):
+        return tool.epoch_times(X, y, epochs)
+    return [_timed(lambda: tool.epoch(X, y)) for _ in range(epochs)]
+
+
 def _timed(fn):
     start = time.perf_counter()
     fn()
@@ -306,13 +358,16 @@ def measure(args):
     n_classes = len(np.unique(y)) if task == "classification" else 1
     _import_frameworks(name)
     tool = make_tool(name, task, hidden, batch, n_classes, X.shape[1])
-    times = [_timed(lambda: tool.epoch(X, y)) for _ in range(epochs)]
+    times = epoch_times(tool, X, y, epochs)
     steady = statistics.median(times[1:])
     one = X[:1]
     tool.predict(one)
     latency = statistics.median(_timed(lambda: tool.predict(one)) for _ in range(200))
     big = np.resize(X, (100_000, X.shape[1])) if not args.quick else X
-    throughput = len(big) / _timed(lambda: tool.predict(big))
+    tool.predict(big)  # a first call at this many rows may trace or warm up
+    throughput = len(big) / statistics.median(
+        _timed(lambda: tool.predict(big)) for _ in range(3)
+    )
     result = {
         "tool": name,
         "workload": workload,
@@ -323,6 +378,11 @@ def measure(args):
         "predict_1_row_ms": latency * 1e3,
         "predict_rows_per_s": throughput,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "epoch_timing": (
+            "one fit(epochs=N), callback" if hasattr(tool, "epoch_times")
+            else "one call per epoch"
+        ),
+        "predict_batch": "all rows in one batch",
     }
     if name == "sksnn":
         n_out = tool.model.n_outputs_

@@ -1,8 +1,8 @@
 """Self-normalizing neural networks as scikit-learn estimators."""
 
-from sksnn._base import DivergenceWarning
-from sksnn._classes import SNNClassifier, SNNRegressor
-from sksnn._persistence import load
+from sksnn._classes import SNNClassifier, SNNRegressor, load
+from sksnn._engine import clear_network_cache
+from sksnn._training import DivergenceWarning
 
 __version__ = "0.1.0"
 
@@ -21,6 +21,7 @@ __all__ = [
     "SNNClassifier",
     "SNNRegressor",
     "__version__",
+    "clear_network_cache",
     "layer_statistics",
     "load",
 ]

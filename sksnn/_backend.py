@@ -229,7 +229,7 @@ class _Epoch:
         return self.run(X, Y, w, order, center, scale)
 
 
-def _tensorflow_epoch(model, loss_fn, optimizer, batch_size):
+def _tensorflow_epoch(model, loss_fn, optimizer, batch_size, call):
     import tensorflow as tf
 
     variables = model.trainable_variables
@@ -243,7 +243,7 @@ def _tensorflow_epoch(model, loss_fn, optimizer, batch_size):
 
     def step(x, y, w):
         with tf.GradientTape() as tape:
-            loss = ops.mean(w * loss_fn(y, model(x, training=True)))
+            loss = ops.mean(w * loss_fn(y, call(model, x, w)))
             if model.losses:  # the L2 penalty, when alpha > 0
                 loss = loss + ops.sum(model.losses)
         apply(tape.gradient(loss, variables))
@@ -291,7 +291,18 @@ def _tensorflow_epoch(model, loss_fn, optimizer, batch_size):
     return counter
 
 
-def _jax_epoch(model, loss_fn, optimizer, batch_size):
+def _stateless(model, call, trainable, non_trainable, x, w):
+    """``model.stateless_call`` for ``call(model, x, w)``, with its losses."""
+    mapping = list(zip(model.trainable_variables, trainable))
+    mapping += zip(model.non_trainable_variables, non_trainable)
+    with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
+        logits = call(model, x, w)
+        losses = model.losses
+    non_trainable = [scope.get_current_value(v) for v in model.non_trainable_variables]
+    return logits, non_trainable, losses
+
+
+def _jax_epoch(model, loss_fn, optimizer, batch_size, call):
     import jax
     import jax.numpy as jnp
 
@@ -299,9 +310,14 @@ def _jax_epoch(model, loss_fn, optimizer, batch_size):
     counter = _Epoch()
 
     def loss_of(trainable, non_trainable, x, y, w):
-        logits, non_trainable, losses = model.stateless_call(
-            trainable, non_trainable, x, training=True, return_losses=True
-        )
+        if call is None:
+            logits, non_trainable, losses = model.stateless_call(
+                trainable, non_trainable, x, training=True, return_losses=True
+            )
+        else:
+            logits, non_trainable, losses = _stateless(
+                model, call, trainable, non_trainable, x, w
+            )
         loss = jnp.mean(w * loss_fn(y, logits))
         if losses:  # the L2 penalty, when alpha > 0
             loss = loss + sum(losses)
@@ -370,7 +386,9 @@ class _PerSampleLoss(keras.losses.Loss):
         return self.loss_fn(y_true, y_pred)
 
 
-def _keras_epoch(model, loss_fn, optimizer, batch_size):
+def _keras_epoch(model, loss_fn, optimizer, batch_size, call):
+    # ``call`` is not used: Keras' train step calls the model itself, so
+    # batch norms see no sample weights on this path (PyTorch).
     # Portable path: Keras' own compiled train step (jit-compiled on JAX),
     # called once per mini-batch.
     optimizer.build(model.trainable_variables)
@@ -408,7 +426,11 @@ def float_dtype(dtype):
 _EPOCHS = {"tensorflow": _tensorflow_epoch, "jax": _jax_epoch}
 
 
-def make_epoch(model, loss_fn, optimizer, batch_size):
+def _plain_call(model, x, w):
+    return model(x, training=True)
+
+
+def make_epoch(model, loss_fn, optimizer, batch_size, call=None):
     """Return ``epoch(X, Y, w, order, center, scale) -> loss``: one pass.
 
     Parameters
@@ -421,6 +443,10 @@ def make_epoch(model, loss_fn, optimizer, batch_size):
         A new optimizer; it is built here.
     batch_size : int
         Rows per gradient step.
+    call : callable, default=None
+        ``call(model, x, w)`` returns the training-mode logits of a
+        mini-batch ``x`` of weights ``w``; None calls ``model(x,
+        training=True)``.
 
     Returns
     -------
@@ -433,4 +459,6 @@ def make_epoch(model, loss_fn, optimizer, batch_size):
         Its ``traces`` attribute counts how often it was traced (compiled).
     """
     make = _EPOCHS.get(backend_name(), _keras_epoch)
-    return make(model, loss_fn, optimizer, batch_size)
+    if call is None and make is _tensorflow_epoch:
+        call = _plain_call
+    return make(model, loss_fn, optimizer, batch_size, call)

@@ -10,7 +10,7 @@ from scipy.special import erf, expit, softmax
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_array
 
-from sksnn import _random
+from sksnn import _options, _random
 from sksnn._forward import (
     ACTIVATIONS,
     BATCH_NORM_EPSILON,
@@ -51,6 +51,7 @@ SLOPES = {
     "identity": (lambda z: np.ones_like(z), 1.0),
 }
 SLOPES["sigmoid"] = SLOPES["logistic"]
+SLOPES = _options.registry("activation", SLOPES, _options.ACTIVATIONS)
 
 
 def _initial_weights(estimator, n_features, n_outputs):

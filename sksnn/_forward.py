@@ -6,8 +6,12 @@ them. It is exact in float64, independent of the batch size, and costs
 microseconds for one row, where a Keras call costs milliseconds.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy.special import erf, expit
+
+from sksnn import _options
 
 # The constants of Klambauer et al. (2017), as Keras uses them.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -44,18 +48,22 @@ def _identity(x):
     return x
 
 
-ACTIVATIONS = {
-    "selu": _selu,
-    "elu": _elu,
-    "relu": _relu,
-    "leaky_relu": _leaky_relu,
-    "tanh": np.tanh,
-    "logistic": expit,
-    "sigmoid": expit,
-    "gelu": _gelu,
-    "swish": _swish,
-    "identity": _identity,
-}
+ACTIVATIONS = _options.registry(
+    "activation",
+    {
+        "selu": _selu,
+        "elu": _elu,
+        "relu": _relu,
+        "leaky_relu": _leaky_relu,
+        "tanh": np.tanh,
+        "logistic": expit,
+        "sigmoid": expit,
+        "gelu": _gelu,
+        "swish": _swish,
+        "identity": _identity,
+    },
+    _options.ACTIVATIONS,
+)
 
 
 def _selu_in_place(x):
@@ -79,6 +87,35 @@ def _tanh_in_place(x):
 
 # The same functions, overwriting their argument (forward's own arrays).
 _IN_PLACE = {"selu": _selu_in_place, "relu": _relu_in_place, "tanh": _tanh_in_place}
+
+
+class Weights(NamedTuple):
+    """A network's weights as numpy arrays, the layout Keras and numpy share.
+
+    ``batch_norms`` holds ``(gamma, beta, moving_mean, moving_variance)`` of
+    each hidden layer, or is empty when the network has no batch
+    normalization.
+    """
+
+    coefs: list
+    intercepts: list
+    batch_norms: list
+
+
+def inference_scale(activation, dropout):
+    """The factor after each hidden activation at predict time.
+
+    AlphaDropout's expected training output (see ``alpha_dropout_scale``);
+    1 without dropout, and for ordinary dropout, which rescales in training.
+    """
+    return alpha_dropout_scale(dropout) if activation == "selu" and dropout > 0 else 1.0
+
+
+def standardize(X, center, scale):
+    """``(X - center) / scale`` as one new array."""
+    scaled = np.subtract(X, center)
+    scaled /= scale
+    return scaled
 
 
 def alpha_dropout_scale(rate):
@@ -138,12 +175,15 @@ def forward(X, coefs, intercepts, activation, batch_norms=(), hidden_scale=1.0):
     return out
 
 
-def batch_norm_statistics(X, coefs, intercepts, activation, batch_norms, hidden_scale):
+def batch_norm_statistics(
+    X, coefs, intercepts, activation, batch_norms, hidden_scale, sample_weight=None
+):
     """Recompute the batch norms' moving statistics exactly on X.
 
     The moving averages of training lag behind the weights (they forget at
     the rate of the momentum); the statistics of the whole training set,
-    computed layer by layer with the final weights, are what they estimate.
+    computed layer by layer with the final weights and weighted as training
+    weighs each batch, are what they estimate.
 
     Returns
     -------
@@ -154,7 +194,8 @@ def batch_norm_statistics(X, coefs, intercepts, activation, batch_norms, hidden_
     out, result = X, []
     for coef, intercept, (gamma, beta, _, _) in zip(coefs, intercepts, batch_norms):
         z = out @ coef + intercept
-        mean, variance = z.mean(axis=0), z.var(axis=0)
+        mean = np.average(z, axis=0, weights=sample_weight)
+        variance = np.average((z - mean) ** 2, axis=0, weights=sample_weight)
         result.append((gamma, beta, mean, variance))
         norm = (z - mean) * (gamma / np.sqrt(variance + BATCH_NORM_EPSILON)) + beta
         out = hidden(norm) * hidden_scale

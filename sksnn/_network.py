@@ -8,8 +8,16 @@ backends all work.
 import math
 from functools import partial
 
+import numpy as np
+
+from sksnn import _options
 from sksnn._backend import keras
-from sksnn._forward import BATCH_NORM_EPSILON, LEAKY_RELU_SLOPE, alpha_dropout_scale
+from sksnn._forward import (
+    BATCH_NORM_EPSILON,
+    LEAKY_RELU_SLOPE,
+    Weights,
+    alpha_dropout_scale,
+)
 
 ops = keras.ops
 
@@ -25,37 +33,49 @@ def _gelu(x):
 
 
 # Keras activations for the names accepted by ``activation``.
-ACTIVATIONS = {
-    "selu": "selu",
-    "elu": "elu",
-    "relu": "relu",
-    "leaky_relu": _leaky_relu,
-    "tanh": "tanh",
-    "logistic": "sigmoid",
-    "sigmoid": "sigmoid",
-    "gelu": _gelu,
-    "swish": "silu",
-    "identity": "linear",
-}
+ACTIVATIONS = _options.registry(
+    "activation",
+    {
+        "selu": "selu",
+        "elu": "elu",
+        "relu": "relu",
+        "leaky_relu": _leaky_relu,
+        "tanh": "tanh",
+        "logistic": "sigmoid",
+        "sigmoid": "sigmoid",
+        "gelu": _gelu,
+        "swish": "silu",
+        "identity": "linear",
+    },
+    _options.ACTIVATIONS,
+)
 
-INITIALIZERS = {
-    "lecun_normal": keras.initializers.LecunNormal,
-    "lecun_uniform": keras.initializers.LecunUniform,
-    "glorot_normal": keras.initializers.GlorotNormal,
-    "glorot_uniform": keras.initializers.GlorotUniform,
-    "he_normal": keras.initializers.HeNormal,
-    "he_uniform": keras.initializers.HeUniform,
-    # N(0, 1): the pre-2010 default that makes deep nets explode or saturate.
-    "normal": partial(keras.initializers.RandomNormal, mean=0.0, stddev=1.0),
-}
+INITIALIZERS = _options.registry(
+    "kernel_initializer",
+    {
+        "lecun_normal": keras.initializers.LecunNormal,
+        "lecun_uniform": keras.initializers.LecunUniform,
+        "glorot_normal": keras.initializers.GlorotNormal,
+        "glorot_uniform": keras.initializers.GlorotUniform,
+        "he_normal": keras.initializers.HeNormal,
+        "he_uniform": keras.initializers.HeUniform,
+        # N(0, 1): the pre-2010 default that makes deep nets explode or saturate.
+        "normal": partial(keras.initializers.RandomNormal, mean=0.0, stddev=1.0),
+    },
+    _options.INITIALIZERS,
+)
 
-SOLVERS = {
-    "nadam": keras.optimizers.Nadam,
-    "adam": keras.optimizers.Adam,
-    # MLP's defaults for plain SGD: momentum 0.9 with Nesterov's correction.
-    "sgd": partial(keras.optimizers.SGD, momentum=0.9, nesterov=True),
-    "rmsprop": keras.optimizers.RMSprop,
-}
+SOLVERS = _options.registry(
+    "solver",
+    {
+        "nadam": keras.optimizers.Nadam,
+        "adam": keras.optimizers.Adam,
+        # MLP's defaults for plain SGD: momentum 0.9 with Nesterov's correction.
+        "sgd": partial(keras.optimizers.SGD, momentum=0.9, nesterov=True),
+        "rmsprop": keras.optimizers.RMSprop,
+    },
+    _options.SOLVERS,
+)
 
 
 def _squared_error(y, logits):
@@ -103,6 +123,55 @@ class MeanFieldAlphaDropout(keras.layers.AlphaDropout):
         return inputs * alpha_dropout_scale(self.rate)
 
 
+@keras.saving.register_keras_serializable(package="sksnn")
+class WeightedBatchNormalization(keras.layers.BatchNormalization):
+    """BatchNormalization whose training statistics weigh rows by sample weight.
+
+    Keras' layer averages a mini-batch's rows equally, so that a row of
+    weight 1e-4 shapes the normalization as much as one of weight 1000 and
+    weighted rows differ from repeated ones. Given ``sample_weight``, this
+    layer normalizes with the weighted mean and variance of the batch, and
+    moves its statistics towards them; without it, it is Keras' layer.
+    """
+
+    def call(self, inputs, training=None, mask=None, sample_weight=None):
+        if not (training and self.trainable) or sample_weight is None:
+            return super().call(inputs, training=training, mask=mask)
+        w = ops.expand_dims(ops.cast(sample_weight, inputs.dtype), -1)
+        # A batch of zero-weight rows (it adds nothing to the loss) is
+        # normalized unweighted rather than divided by zero.
+        w = ops.where(ops.sum(w) > 0, w, ops.ones_like(w))
+        total = ops.sum(w)
+        mean = ops.sum(w * inputs, axis=0) / total
+        variance = ops.sum(w * ops.square(inputs - mean), axis=0) / total
+        for statistic, value in (
+            (self.moving_mean, mean),
+            (self.moving_variance, variance),
+        ):
+            statistic.assign(statistic * self.momentum + value * (1.0 - self.momentum))
+        inverse = ops.rsqrt(variance + self.epsilon) * self.gamma
+        return (inputs - mean) * inverse + self.beta
+
+
+def training_call(model, x, sample_weight):
+    """``model(x, training=True)``, with ``sample_weight`` for batch norms.
+
+    A Sequential model passes no sample weights to its layers: the layers
+    are called one by one instead.
+    """
+    for layer in model.layers:
+        if isinstance(layer, WeightedBatchNormalization):
+            x = layer(x, training=True, sample_weight=sample_weight)
+        else:
+            x = layer(x, training=True)
+    return x
+
+
+def weighs_rows(model):
+    """Whether ``model`` has layers whose training output depends on the weights."""
+    return any(isinstance(layer, WeightedBatchNormalization) for layer in model.layers)
+
+
 def _dropout_layer(rate, activation, seed, dtype, index):
     # AlphaDropout keeps SELU's mean 0 / variance 1; ordinary dropout does not.
     layer = MeanFieldAlphaDropout if activation == "selu" else keras.layers.Dropout
@@ -123,7 +192,7 @@ def _hidden_block(index, width, *, activation, initializer, l2, batch_norm, dtyp
         return [dense(activation=ACTIVATIONS[activation])]
     return [
         dense(activation=None),
-        keras.layers.BatchNormalization(
+        WeightedBatchNormalization(
             momentum=BATCH_NORM_MOMENTUM,
             epsilon=BATCH_NORM_EPSILON,
             dtype=dtype,
@@ -214,26 +283,22 @@ def make_optimizer(solver, learning_rate, *, clipnorm=None, clipvalue=None):
 
 
 def get_weights(model):
-    """Return ``(coefs, intercepts, batch_norms)`` of ``model`` as numpy arrays.
-
-    ``batch_norms`` holds ``(gamma, beta, moving_mean, moving_variance)`` of
-    each hidden layer, or is empty when the model has no batch normalization.
-    """
-    coefs, intercepts, batch_norms = [], [], []
+    """Return the ``Weights`` of ``model`` as numpy arrays."""
+    weights = Weights([], [], [])
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
             kernel, bias = layer.get_weights()
-            coefs.append(kernel)
-            intercepts.append(bias)
+            weights.coefs.append(kernel)
+            weights.intercepts.append(bias)
         elif isinstance(layer, keras.layers.BatchNormalization):
-            batch_norms.append(tuple(layer.get_weights()))
-    return coefs, intercepts, batch_norms
+            weights.batch_norms.append(tuple(layer.get_weights()))
+    return weights
 
 
-def set_weights(model, coefs, intercepts, batch_norms=()):
-    """Load weights in the layout of ``get_weights`` into ``model``."""
-    dense = iter(zip(coefs, intercepts))
-    norms = iter(batch_norms)
+def set_weights(model, weights):
+    """Load ``Weights`` (numpy arrays) into ``model``."""
+    dense = iter(zip(weights.coefs, weights.intercepts))
+    norms = iter(weights.batch_norms)
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
             layer.set_weights(list(next(dense)))
@@ -274,8 +339,8 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None):
 
 
 def optimizer_state(optimizer):
-    """Return copies of a built optimizer's variables (backend tensors)."""
-    return [ops.copy(variable) for variable in optimizer.variables]
+    """Return copies of a built optimizer's variables as numpy arrays."""
+    return [variable.numpy() for variable in optimizer.variables]
 
 
 def restore_optimizer(optimizer, state, learning_rate):

@@ -14,7 +14,9 @@ executed, and no Keras import is needed to predict.
 
 import io
 import json
+import os
 import struct
+import tempfile
 import zipfile
 import zlib
 from importlib.metadata import PackageNotFoundError, version
@@ -37,8 +39,7 @@ _JSON_ATTRIBUTES = [
     "validation_scores_",
     "best_validation_score_",
     "_hidden_scale",
-    "_learning_rate",
-    "_no_improvement_count",
+    "_network_params",
 ]
 
 
@@ -58,16 +59,22 @@ def _json_value(value):
         )
     if isinstance(value, tuple):
         return {"__tuple__": [_json_value(v) for v in value]}
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
     if isinstance(value, dict):
         return {
             "__dict__": [[_json_value(k), _json_value(v)] for k, v in value.items()]
         }
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.str}
     return value
 
 
 def _from_json(value):
+    if isinstance(value, dict) and "__ndarray__" in value:
+        return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
     if isinstance(value, dict) and "__tuple__" in value:
         return tuple(_from_json(v) for v in value["__tuple__"])
     if isinstance(value, dict) and "__dict__" in value:
@@ -133,11 +140,36 @@ def save(estimator, path):
         "labels": _labels(estimator),
         "n_batch_norms": len(estimator._batch_norms),
     }
+    try:
+        text = json.dumps(document, allow_nan=True)
+    except TypeError as error:
+        raise TypeError(
+            f"The estimator cannot be saved: a parameter or fitted value is not "
+            f"representable in the file ({error}). Set parameters to plain "
+            "numbers, strings, tuples, lists or dicts of them."
+        ) from None
     buffer = io.BytesIO()
     np.savez(buffer, **_arrays(estimator))
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("model.json", json.dumps(document, allow_nan=True))
-        archive.writestr("arrays.npz", buffer.getvalue())
+    _write_atomically(path, {"model.json": text, "arrays.npz": buffer.getvalue()})
+
+
+def _write_atomically(path, members):
+    """Write a zip of ``members`` to ``path`` through a renamed temporary file.
+
+    The temporary file is in the folder of ``path``, so that the rename is
+    atomic: ``path`` holds either its old content or the whole new one.
+    """
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    handle, temporary = tempfile.mkstemp(suffix=".tmp", prefix=".sksnn-", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for name, data in members.items():
+                    zf.writestr(name, data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def _read(path):
@@ -175,6 +207,15 @@ def _read(path):
     return document, arrays
 
 
+def _fitted_parameters(estimator):
+    from sksnn._data import check_hidden_layer_sizes
+    from sksnn._training import network_parameters
+
+    return network_parameters(
+        estimator, check_hidden_layer_sizes(estimator.hidden_layer_sizes)
+    )
+
+
 def _scaler(arrays, prefix):
     if f"{prefix}_mean_" not in arrays:
         return None
@@ -194,23 +235,22 @@ def _restore_labels(estimator, labels):
     estimator.classes_ = classes
 
 
-def load(path):
+def load(path, classes):
     """Load an estimator written by ``save``; never executes code from the file.
 
     Parameters
     ----------
     path : str or path-like
         A file written by ``SNNClassifier.save`` or ``SNNRegressor.save``.
+    classes : dict
+        The estimator classes a file may hold, by name.
 
     Returns
     -------
     estimator : SNNClassifier or SNNRegressor
         The fitted estimator, predicting as the saved one did.
     """
-    from sksnn._classes import SNNClassifier, SNNRegressor
-
     document, arrays = _read(path)
-    classes = {"SNNClassifier": SNNClassifier, "SNNRegressor": SNNRegressor}
     if document.get("class") not in classes:
         raise ValueError(
             f"{path!s} holds an unknown estimator {document.get('class')!r}."
@@ -221,6 +261,9 @@ def load(path):
         )
         for name, value in document["fitted"].items():
             setattr(estimator, name, _from_json(value))
+        if "_network_params" not in document["fitted"]:  # sksnn 0.1.0's files
+            estimator._network_params = _fitted_parameters(estimator)
+        estimator._solver_state = None
         n_layers = estimator.n_layers_ - 1
         estimator.coefs_ = [arrays[f"coef_{i}"] for i in range(n_layers)]
         estimator.intercepts_ = [arrays[f"intercept_{i}"] for i in range(n_layers)]

@@ -1,5 +1,6 @@
 """Networks and traced epochs are reused across fits of the same shapes."""
 
+import contextlib
 import threading
 import warnings
 
@@ -8,6 +9,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.model_selection import GridSearchCV
 
+import sksnn
 from sksnn import SNNClassifier, SNNRegressor, _engine
 from tests.conftest import FAST
 
@@ -31,6 +33,11 @@ def _weights(est):
     return est.coefs_ + est.intercepts_
 
 
+def _idle():
+    """The engines idle in the pool."""
+    return [engine for engines in _engine.POOL._idle.values() for engine in engines]
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -46,93 +53,111 @@ def test_reused_network_trains_like_a_new_one(iris, params):
     """A fit on a pooled network gives exactly the weights of a newly built one."""
     X, y = iris
     params = {"random_state": 0, **params}
-    new = _fit(SNNClassifier, X, y, **params)
-    engine = new._trainer
-    del new  # its network goes back to the pool
-    assert len(_engine.POOL) == 1
+    _fit(SNNClassifier, X, y, **params)
+    (engine,) = _idle()  # the fit gave its network back
     # A different seed and initializer first, so that the reuse must reset.
-    other = _fit(SNNClassifier, X, y, **{**params, "random_state": 99})
-    assert other._trainer is engine
-    del other
+    _fit(SNNClassifier, X, y, **{**params, "random_state": 99})
     reused = _fit(SNNClassifier, X, y, **params)
-    assert reused._trainer is engine
+    assert _idle() == [engine]
     assert engine.fits == 3
     _engine.POOL.clear()
     again_new = _fit(SNNClassifier, X, y, **params)
-    assert again_new._trainer is not engine
+    assert _idle()[0] is not engine
     for a, b in zip(_weights(reused), _weights(again_new)):
         assert_array_equal(a, b)
     assert reused.loss_curve_ == again_new.loss_curve_
 
 
 def test_second_fit_does_not_trace_again(iris):
+    """A second estimator of the same shapes reuses the traced epoch."""
     X, y = iris
     first = _fit(SNNClassifier, X, y, random_state=0)
-    epoch = first._trainer.epoch
-    traces = epoch.traces
-    if traces == 0:
+    (engine,) = _idle()
+    if engine.epoch.traces == 0:
         pytest.skip("this backend traces nothing (eager PyTorch)")
-    del first
-    second = _fit(SNNClassifier, X, y, random_state=1)
-    assert second._trainer.epoch is epoch
-    assert epoch.traces == traces == 1
-    # The same estimator fitted again keeps its network.
-    second.fit(X, y)
-    assert second._trainer.epoch is epoch
-    assert epoch.traces == 1
+    _fit(SNNClassifier, X, y, random_state=1)
+    first.fit(X, y)
+    assert _idle() == [engine]
+    assert engine.epoch.traces == 1
 
 
 def test_other_shapes_get_their_own_network(iris):
+    """Other features, widths or dtypes build other networks."""
     X, y = iris
-    a = _fit(SNNClassifier, X, y, random_state=0)
-    b = _fit(SNNClassifier, X[:, :3], y, random_state=0)
-    c = _fit(SNNClassifier, X, y, random_state=0, hidden_layer_sizes=(8,))
-    d = _fit(SNNClassifier, X.astype(np.float32), y, random_state=0)
-    engines = {id(e._trainer) for e in (a, b, c, d)}
-    assert len(engines) == 4
+    _fit(SNNClassifier, X, y, random_state=0)
+    _fit(SNNClassifier, X[:, :3], y, random_state=0)
+    est = _fit(SNNClassifier, X, y, random_state=0, hidden_layer_sizes=(8,))
+    _fit(SNNClassifier, X.astype(np.float32), y, random_state=0)
+    assert len({engine.key for engine in _idle()}) == 4
+    est.set_params(hidden_layer_sizes=(4,)).fit(X, y)
+    assert len(_idle()) == 5
 
 
-def test_refit_with_other_shapes_returns_the_network(iris):
-    X, y = iris
-    est = _fit(SNNClassifier, X, y, random_state=0)
-    first = est._trainer
-    est.set_params(hidden_layer_sizes=(8,)).fit(X, y)
-    assert est._trainer is not first
-    assert _engine.POOL.take(first.key) is first
-
-
-def test_model_given_to_the_user_is_not_reused(iris):
+def test_model_is_built_apart_from_the_pool(iris):
+    """Reading model_ changes nothing in the pool, and later fits leave it alone."""
     X, y = iris
     est = _fit(SNNClassifier, X, y, random_state=0)
+    (engine,) = _idle()
     model = est.model_
-    del est
-    assert len(_engine.POOL) == 0
-    assert model.get_weights()  # still intact, still the user's
+    assert model is not engine.model and _idle() == [engine]
+    before = [w.copy() for w in model.get_weights()]
+    _fit(SNNClassifier, X, y, random_state=5)  # trains on the pooled network
+    for a, b in zip(before, model.get_weights()):
+        assert_array_equal(a, b)
 
 
-def test_partial_fit_continues_its_own_network(diabetes):
+def test_partial_fit_between_other_fits_continues_as_alone(diabetes):
+    """Another fit on the pooled network between partial_fit calls changes nothing."""
     X, y = diabetes
-    est = SNNRegressor(**SMALL, random_state=0)
-    est.partial_fit(X, y)
-    engine = est._trainer
-    other = _fit(SNNRegressor, X, y, random_state=1)  # same shapes
-    assert other._trainer is not engine
-    est.partial_fit(X, y)
-    assert est._trainer is engine
-    assert est.n_iter_ == 2
+    alone = SNNRegressor(**SMALL, random_state=0)
+    for _ in range(3):
+        alone.partial_fit(X, y)
+    interleaved = SNNRegressor(**SMALL, random_state=0)
+    for _ in range(3):
+        interleaved.partial_fit(X, y)
+        _fit(SNNRegressor, X, y, random_state=1)  # same shapes, same network
+    assert len(_idle()) == 1
+    for a, b in zip(_weights(alone), _weights(interleaved)):
+        assert_array_equal(a, b)
+    assert interleaved.n_iter_ == 3
 
 
 def test_pool_is_bounded():
+    """At most max_idle engines stay idle; the least recently used go first."""
     pool = _engine.Pool(max_idle=3)
     engines = [_engine.Engine(("k", i % 2), None, None, None, []) for i in range(5)]
-    for engine in engines:
-        pool.give(engine)
-    assert len(pool) == 3
-    assert pool.take(("k", 0)) is engines[4]
-    assert pool.take(("k", 1)) is engines[3]
+    with contextlib.ExitStack() as stack:  # all five lent at once
+        for engine in engines:
+            stack.enter_context(pool.borrow(engine.key, lambda e=engine: e))
+        assert len(pool) == 0
+    # Given back in reverse order: the last three given are engines 2, 1, 0.
+    idle = [engine for engines in pool._idle.values() for engine in engines]
+    assert sorted(map(engines.index, idle)) == [0, 1, 2]
+    with pool.borrow(("k", 1), None) as engine:
+        assert engine is engines[1]
+
+
+def test_a_failed_fit_gives_its_network_back(iris):
+    """An error during training still returns the borrowed network."""
+    X, y = iris
+    est = _fit(SNNClassifier, X, y, random_state=0)
+    with pytest.raises(ValueError, match="do not include"):
+        est.partial_fit(X, np.where(y == 2, 7, y))
+    assert len(_idle()) == 1
+
+
+def test_clear_network_cache_drops_the_idle_networks(iris):
+    """sksnn.clear_network_cache empties the pool and reports how many it dropped."""
+    X, y = iris
+    _fit(SNNClassifier, X, y, random_state=0)
+    _fit(SNNClassifier, X, y, random_state=0, hidden_layer_sizes=(8,))
+    assert sksnn.clear_network_cache() == 2
+    assert len(_engine.POOL) == 0
+    assert sksnn.clear_network_cache() == 0
 
 
 def test_grid_search_builds_one_network_per_shape(iris):
+    """9 fits on folds of 100 rows and the refit on 150 share one network."""
     X, y = iris
     grid = GridSearchCV(
         SNNClassifier(**SMALL, batch_size=32, random_state=0),
@@ -142,17 +167,19 @@ def test_grid_search_builds_one_network_per_shape(iris):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         grid.fit(X, y)
-    # 9 fits on folds of 100 rows and the refit on 150 share one network.
-    assert len(_engine.POOL) == 0
-    assert grid.best_estimator_._trainer.fits == 10
+    (engine,) = _idle()
+    assert engine.fits == 10
 
 
 def test_threads_fit_on_separate_networks(iris):
+    """Fits in 4 threads at once give the serial results."""
     X, y = iris
     serial = [_fit(SNNClassifier, X, y, random_state=s) for s in range(4)]
     results = [None] * 4
+    barrier = threading.Barrier(4)
 
     def fit(seed):
+        barrier.wait()
         results[seed] = _fit(SNNClassifier, X, y, random_state=seed)
 
     threads = [threading.Thread(target=fit, args=(s,)) for s in range(4)]
@@ -160,7 +187,7 @@ def test_threads_fit_on_separate_networks(iris):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len({id(r._trainer) for r in results}) == 4
+    assert 1 <= len(_idle()) <= 4
     for a, b in zip(serial, results):
         for wa, wb in zip(_weights(a), _weights(b)):
             assert_array_equal(wa, wb)

@@ -100,7 +100,7 @@ def test_batch_norm_layers_and_forward_pass(iris):
     """batch_norm adds a BatchNormalization per hidden layer; numpy predict matches."""
     X, y = iris
     clf = SNNClassifier(**FAST, batch_norm=True, random_state=0).fit(X, y)
-    assert _layer_types(clf).count("BatchNormalization") == 2
+    assert _layer_types(clf).count("WeightedBatchNormalization") == 2
     logits = np.asarray(clf.model_.predict_on_batch(clf.scaler_.transform(X)))
     assert_allclose(clf._logits(X), logits, rtol=KERAS_RTOL, atol=KERAS_RTOL)
     moving_mean = clf._batch_norms[0][2]

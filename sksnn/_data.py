@@ -1,0 +1,113 @@
+"""Checks and splits of the data one fit trains on; numpy and scikit-learn only."""
+
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import validate_data
+
+from sksnn import _random
+
+
+class Data(NamedTuple):
+    """Rows the network trains or is validated on."""
+
+    X: np.ndarray  # as given: the epoch standardizes each mini-batch
+    y: np.ndarray  # as given, for scoring
+    Y: np.ndarray  # 2-D float target of the network
+    w: np.ndarray  # sample weights
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes):
+    """Return ``hidden_layer_sizes`` as a list of ints, or raise a ValueError."""
+    hidden = np.atleast_1d(np.asarray(hidden_layer_sizes))
+    if (
+        hidden.ndim != 1
+        or hidden.size == 0
+        or not np.issubdtype(hidden.dtype, np.integer)
+        or np.any(hidden < 1)
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must be a positive int or a non-empty sequence "
+            f"of positive ints, e.g. (100, 100); got {hidden_layer_sizes!r}."
+        )
+    return [int(width) for width in hidden]
+
+
+def split(data, *, validation_fraction, stratify, seed):
+    """Hold out ``validation_fraction`` of the rows; return ``(train, val)``."""
+    n_samples = data.X.shape[0]
+    n_val = _validation_size(n_samples, validation_fraction, stratify)
+    if not 0 < n_val < n_samples:
+        raise ValueError(
+            f"early_stopping=True cannot hold out validation_fraction="
+            f"{validation_fraction} of n_samples={n_samples}: it needs "
+            f"{n_val} validation samples and at least 1 training sample. "
+            "Change validation_fraction, pass more samples, or set "
+            "early_stopping=False."
+        )
+    train, val = train_test_split(
+        np.arange(n_samples),
+        test_size=n_val,
+        stratify=stratify,
+        random_state=_random.stream_seeds(seed, _random.VALIDATION_STREAM, 1)[0],
+    )
+    return Data(*(a[train] for a in data)), Data(*(a[val] for a in data))
+
+
+def _validation_size(n_samples, validation_fraction, stratify):
+    """Samples to hold out: the fraction, but enough to score on."""
+    n_val = int(np.ceil(validation_fraction * n_samples))
+    # One per class to stratify; two for R^2, undefined on one sample.
+    needed = 2 if stratify is None else len(np.unique(stratify))
+    if n_val < needed:
+        warnings.warn(
+            f"validation_fraction={validation_fraction} of n_samples="
+            f"{n_samples} gives {n_val} validation samples, fewer than the "
+            f"{needed} needed to score on; holding out {needed}.",
+            UserWarning,
+        )
+    return max(n_val, needed)
+
+
+def normalized(sample_weight):
+    """Scale the weights to mean 1, so that a weight of 2 acts as a repeated row."""
+    total = sample_weight.sum()
+    if not np.isfinite(total) or total <= 0:
+        raise ValueError(
+            "sample_weight must be finite and give at least one training sample "
+            f"a positive weight; got weights summing to {total}."
+        )
+    return sample_weight * (sample_weight.shape[0] / total)
+
+
+def checked_scaler(X, sample_weight, name):
+    """Fit a StandardScaler; refuse values too large to standardize."""
+    if (sample_weight == sample_weight[0]).all():
+        # Equal weights give the unweighted statistics, which StandardScaler
+        # computes 2-5 times faster (0.12 s to 0.03 s for MNIST-5k, first fit).
+        sample_weight = None
+    scaler = StandardScaler().fit(X, sample_weight=sample_weight)
+    if not (np.isfinite(scaler.mean_).all() and np.isfinite(scaler.scale_).all()):
+        raise ValueError(
+            f"{name} holds values too large to standardize in {X.dtype} (largest "
+            f"magnitude {np.abs(X).max():.3g}): their variance overflows. Rescale "
+            f"{name}, e.g. divide it by a power of ten, or use float64."
+        )
+    return scaler
+
+
+def validate(estimator, *args, **kwargs):
+    """validate_data, with a fix in the message when values are not numbers."""
+    try:
+        return validate_data(estimator, *args, **kwargs)
+    except (OverflowError, ValueError) as error:
+        if isinstance(error, ValueError) and "could not convert" not in str(error):
+            raise
+        raise ValueError(
+            f"The input holds values that are not usable numbers ({error}). "
+            "Encode categorical or text columns first, e.g. with OneHotEncoder "
+            "in a Pipeline, and rescale values beyond float64's range."
+        ) from None

@@ -1,0 +1,457 @@
+"""One training run: a call of fit or partial_fit, epochs to kept weights.
+
+The estimator keeps fitted attributes only (``coefs_``, ``loss_curve_``,
+...). What lives for one call lives here: the engine borrowed from the pool,
+the step size of ``learning_rate='adaptive'``, the count of epochs without
+improvement, the weights of the epoch before the last (the divergence
+fall-back) and the best weights of early stopping.
+"""
+
+import warnings
+from enum import Enum
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from sksnn import _engine, _random
+from sksnn._forward import Weights, batch_norm_statistics, forward, standardize
+
+MIN_ADAPTIVE_LEARNING_RATE = 1e-6  # MLP's floor for learning_rate='adaptive'
+
+DIVERGENCE_FIX = (
+    "Lower learning_rate_init, set clipnorm or clipvalue, use solver='nadam' or "
+    "'adam', or keep kernel_initializer='lecun_normal' with standardize=True."
+)
+
+# Parameters that define the fitted network: warm_start and partial_fit,
+# which continue it, cannot change them.
+NETWORK_PARAMETERS = ("hidden_layer_sizes", "activation", "batch_norm", "standardize")
+# partial_fit continues the solver's state as well, which these shape.
+SOLVER_PARAMETERS = ("dropout", "solver", "clipnorm", "clipvalue")
+
+
+class DivergenceWarning(ConvergenceWarning):
+    """Warning used when the training loss stops being finite.
+
+    Training stops at once and the estimator keeps the weights of the last
+    epoch whose loss was finite.
+    """
+
+
+class Mode(Enum):
+    """What a call of fit or partial_fit starts from."""
+
+    FIT = "fit"  # new weights, new solver state
+    WARM_START = "warm_start"  # fit on the fitted weights, new solver state
+    FIRST_PARTIAL_FIT = "first partial_fit"  # new weights, one epoch
+    PARTIAL_FIT = "partial_fit"  # the fitted weights and solver state
+
+    @classmethod
+    def of(cls, estimator, *, incremental):
+        """The mode of a call of ``fit`` (or, if incremental, ``partial_fit``)."""
+        fitted = hasattr(estimator, "coefs_")
+        if incremental:
+            return cls.PARTIAL_FIT if fitted else cls.FIRST_PARTIAL_FIT
+        return cls.WARM_START if fitted and estimator.warm_start else cls.FIT
+
+    @property
+    def fresh(self):
+        """Whether the call starts from new weights."""
+        return self in (Mode.FIT, Mode.FIRST_PARTIAL_FIT)
+
+    @property
+    def incremental(self):
+        """Whether the call trains one epoch (partial_fit)."""
+        return self in (Mode.FIRST_PARTIAL_FIT, Mode.PARTIAL_FIT)
+
+
+def network_parameters(estimator, hidden):
+    """The parameters that a continued call must find unchanged."""
+    params = {name: getattr(estimator, name) for name in NETWORK_PARAMETERS}
+    params["hidden_layer_sizes"] = tuple(hidden)
+    params.update((name, getattr(estimator, name)) for name in SOLVER_PARAMETERS)
+    return params
+
+
+def check_continued(estimator, mode, params):
+    """Refuse a warm start or partial_fit that changed the network's parameters."""
+    names = NETWORK_PARAMETERS
+    if mode is Mode.PARTIAL_FIT:
+        names += SOLVER_PARAMETERS
+    fitted = estimator._network_params
+    for name in names:
+        if params[name] != fitted[name]:
+            what = (
+                "partial_fit continues the fitted network and its solver state"
+                if mode is Mode.PARTIAL_FIT
+                else "warm_start=True continues the fitted network"
+            )
+            raise ValueError(
+                f"{name}={params[name]!r} differs from the {fitted[name]!r} the "
+                f"network was fitted with, and {what}. Set {name}={fitted[name]!r} "
+                "again, or fit a new network with warm_start=False (fit) or a "
+                "new estimator (partial_fit)."
+            )
+
+
+class TrainingRun:
+    """One call of fit or partial_fit on one engine.
+
+    It writes the estimator's fitted attributes as it goes (``n_iter_``,
+    ``loss_curve_``, the weights after each epoch), so that an interrupted
+    or diverged run leaves an estimator that predicts.
+
+    Parameters
+    ----------
+    estimator : BaseSNN
+        The estimator being fitted; its fitted attributes are set.
+    mode : Mode
+        What the call starts from.
+    engine : Engine
+        The network, optimizer and epoch borrowed for the call.
+    train, val : Data
+        Training rows, and validation rows (or None).
+    seed : int
+        The master seed of the call.
+    """
+
+    def __init__(self, estimator, mode, engine, train, val, seed):
+        self.estimator = estimator
+        self.mode = mode
+        self.engine = engine
+        self.train, self.val = train, val
+        self.seed = seed
+        self.learning_rate = estimator.learning_rate_init
+        self.no_improvement = 0
+        self.epochs = 0  # of this call
+        self.previous = None  # the weights of the epoch before the last
+        self.best = None  # the best weights of early stopping
+        self.standardization = estimator._standardization(train.X.dtype)
+
+    def run(self):
+        """Train, stop by the estimator's rules, and keep the chosen weights."""
+        est = self.estimator
+        self._load()
+        rng = _random.stream_rng(self.seed, _random.SHUFFLE_STREAM, est.n_iter_)
+        try:
+            self._epochs(rng)
+        except KeyboardInterrupt:
+            self._push(est._weights())
+            warnings.warn(
+                f"Training was interrupted during epoch {est.n_iter_ + 1}; the "
+                f"estimator keeps the weights of epoch {est.n_iter_}, the last "
+                "completed one, and can predict. Call fit again to restart, or "
+                "set warm_start=True to continue.",
+                UserWarning,
+            )
+        self._keep()
+
+    # -- moving weights between the estimator and the engine -----------------
+
+    def _pull(self):
+        """Copy the network's weights to the estimator."""
+        from sksnn import _network
+
+        est = self.estimator
+        est.coefs_, est.intercepts_, est._batch_norms = _network.get_weights(
+            self.engine.model
+        )
+
+    def _push(self, weights):
+        """Give the network and the estimator ``weights``."""
+        from sksnn import _network
+
+        _network.set_weights(self.engine.model, weights)
+        est = self.estimator
+        est.coefs_, est.intercepts_, est._batch_norms = weights
+
+    def _load(self):
+        """Give the engine the state the call starts from."""
+        from sksnn import _network
+
+        est, engine = self.estimator, self.engine
+        continued = est._solver_state if self.mode is Mode.PARTIAL_FIT else None
+        if continued is None or engine.holds is not continued:
+            if not self.mode.fresh:
+                _network.set_weights(engine.model, est._weights())
+            elif engine.fits:
+                n_hidden = len(est._network_params["hidden_layer_sizes"])
+                _network.initialize(
+                    engine.model,
+                    est.kernel_initializer,
+                    _random.stream_seeds(self.seed, _random.INIT_STREAM, n_hidden + 1),
+                    _random.stream_seeds(self.seed, _random.DROPOUT_STREAM, n_hidden),
+                )
+            state = engine.optimizer_state if continued is None else continued
+            _network.restore_optimizer(engine.optimizer, state, self.learning_rate)
+        engine.optimizer.learning_rate = self.learning_rate
+        engine.fits += 1
+        engine.holds = None
+        if self.mode.fresh:
+            self._pull()  # what a failed first epoch falls back to
+
+    # -- the epochs ----------------------------------------------------------
+
+    def _epochs(self, rng):
+        est = self.estimator
+        for _ in range(1 if self.mode.incremental else est.max_iter):
+            if self._epoch(rng):
+                return
+        if not self.mode.incremental:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _epoch(self, rng):
+        """Train one epoch and record it; return True when training must stop."""
+        est, train = self.estimator, self.train
+        order = rng.permutation(train.X.shape[0])
+        loss = self.engine.epoch(
+            train.X, train.Y, train.w, order, *self.standardization
+        )
+        if est.dropout > 0:
+            # Dropout makes the batch losses too noisy to stop on.
+            loss = self._loss_without_dropout()
+        est.n_iter_ += 1
+        self.epochs += 1
+        est.loss_curve_.append(loss)
+        if est.verbose:
+            print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
+        if not np.isfinite(loss):
+            self._fall_back(loss)
+            return True
+        self.previous = est._weights()
+        self._pull()
+        if self.epochs == 1:
+            _check_updated(self.previous, est._weights())
+        self._update_no_improvement_count()
+        if self.no_improvement > est.n_iter_no_change:
+            if self._stop_or_slow_down():
+                return True
+            self.no_improvement = 0
+        return False
+
+    def _scaled(self, X):
+        return standardize(X, *self.standardization)
+
+    def _fall_back(self, loss):
+        """After a non-finite loss, keep the newest weights with finite outputs.
+
+        The weights after the last finite epoch can already be too large (its
+        loss was measured before its updates), so the epoch before is tried
+        next.
+        """
+        est = self.estimator
+        candidates = [(est.n_iter_ - 1, est._weights())]
+        if self.previous is not None:
+            candidates.append((est.n_iter_ - 2, self.previous))
+        X = self._scaled(self.train.X)
+        for epoch, weights in candidates:
+            with np.errstate(over="ignore", invalid="ignore"):
+                logits = forward(
+                    X,
+                    *weights[:2],
+                    est.activation,
+                    weights.batch_norms,
+                    est._hidden_scale,
+                )
+            if np.isfinite(logits).all():
+                self._push(weights)
+                kept = f"of epoch {epoch}" if epoch else "it started with"
+                warnings.warn(
+                    f"Training diverged at epoch {est.n_iter_}: the loss became "
+                    f"{loss}. Training stopped, and the estimator keeps the "
+                    f"weights {kept}, the last whose outputs are finite. "
+                    f"{DIVERGENCE_FIX}",
+                    DivergenceWarning,
+                )
+                return
+        raise ValueError(
+            f"Training diverged at epoch {est.n_iter_}, and no weights of the "
+            f"last two epochs give finite outputs. {DIVERGENCE_FIX}"
+        )
+
+    def _loss_without_dropout(self):
+        from sksnn import _backend, _network
+
+        ops, model, train = _backend.ops, self.engine.model, self.train
+        logits = model(self._scaled(train.X), training=False)
+        Y, w = ops.convert_to_tensor(train.Y), ops.convert_to_tensor(train.w)
+        per_sample = _network.LOSSES[self.estimator.out_activation_](Y, logits)
+        return float(ops.mean(w * per_sample) + sum(model.losses))
+
+    def _update_no_improvement_count(self):
+        # MLP's rule, on the validation score when early stopping, else on
+        # the training loss.
+        est, val = self.estimator, self.val
+        if val is None:
+            last, best, sign = est.loss_curve_[-1], est.best_loss_, -1
+        else:
+            last = est.score(val.X, val.y, sample_weight=val.w)
+            est.validation_scores_.append(float(last))
+            best, sign = est.best_validation_score_, 1
+        if sign * last < sign * best + est.tol:
+            self.no_improvement += 1
+        else:
+            self.no_improvement = 0
+        est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
+        if val is None:
+            return
+        est.best_validation_score_ = max(est.best_validation_score_, float(last))
+        # Differences below tol do not count as improvements for stopping, so
+        # they do not count for keeping either: of the epochs within tol of
+        # the best score, the latest (longest trained) is kept.
+        if last >= est.best_validation_score_ - est.tol:
+            self.best = est._weights()
+
+    def _stop_or_slow_down(self):
+        est = self.estimator
+        if est.learning_rate == "adaptive" and (
+            self.learning_rate > MIN_ADAPTIVE_LEARNING_RATE
+        ):
+            self.learning_rate /= 5.0
+            self.engine.optimizer.learning_rate = self.learning_rate
+            if est.verbose:
+                print(f"Setting learning rate to {self.learning_rate:f}")
+            return False
+        if est.verbose:
+            what = "Training loss" if self.val is None else "Validation score"
+            print(
+                f"{what} did not improve more than tol={est.tol} for "
+                f"{est.n_iter_no_change} consecutive epochs. Stopping."
+            )
+        return True
+
+    # -- the end of the call ---------------------------------------------------
+
+    def _keep(self):
+        """Keep the best (early stopping) or last weights, and the solver state."""
+        from sksnn import _network
+
+        est, train = self.estimator, self.train
+        if self.best is not None:
+            self._push(self.best)
+        if est._batch_norms:
+            self._push(
+                Weights(
+                    est.coefs_,
+                    est.intercepts_,
+                    batch_norm_statistics(
+                        self._scaled(train.X),
+                        est.coefs_,
+                        est.intercepts_,
+                        est.activation,
+                        est._batch_norms,
+                        est._hidden_scale,
+                        sample_weight=train.w,
+                    ),
+                )
+            )
+        if not all(np.isfinite(w).all() for w in est.coefs_ + est.intercepts_):
+            raise ValueError(
+                "Training diverged: the network's weights are no longer finite. "
+                f"{DIVERGENCE_FIX}"
+            )
+        # Only partial_fit continues the solver's state: after fit it would
+        # double the size of a pickled model for nothing.
+        est._solver_state = None
+        if self.mode.incremental:
+            est._solver_state = _network.optimizer_state(self.engine.optimizer)
+            self.engine.holds = est._solver_state
+
+
+def _check_updated(before, after):
+    """Fail loudly if an epoch left every weight as it was.
+
+    sksnn replaces two private parts of Keras' optimizer (the gradient
+    all-reduce and, on TensorFlow, the per-weight update); were a Keras
+    release to change them so that the replacements no longer write to the
+    weights, training would silently do nothing.
+    """
+    if all(
+        np.array_equal(b, a)
+        for b, a in zip(
+            before.coefs + before.intercepts, after.coefs + after.intercepts
+        )
+    ):
+        from sksnn import _backend
+
+        raise RuntimeError(
+            "An epoch of training left every weight of the network unchanged: "
+            "sksnn's compiled update no longer reaches the weights with Keras "
+            f"{_backend.keras.__version__} on {_backend.backend_name()!r}. Please "
+            "report it; installing the Keras version of sksnn's CI restores "
+            "training."
+        )
+
+
+def borrow_engine(estimator, hidden, dtype, batch_size, seed):
+    """``with borrow_engine(...) as engine``: an engine of the right shapes."""
+    key = _engine_key(estimator, hidden, dtype, batch_size)
+    return _engine.POOL.borrow(
+        key, lambda: _new_engine(estimator, key, hidden, dtype, batch_size, seed)
+    )
+
+
+def _engine_key(est, hidden, dtype, batch_size):
+    # Everything the built network and its traced epoch depend on; the
+    # initializer and the seeds only set initial values.
+    from sksnn import _backend
+
+    return (
+        _backend.backend_name(),
+        dtype,
+        est.n_features_in_,
+        tuple(hidden),
+        est.n_outputs_,
+        est.out_activation_,
+        est.activation,
+        est.dropout,
+        est.batch_norm,
+        0.5 * est.alpha / batch_size,
+        est.solver,
+        est.clipnorm,
+        est.clipvalue,
+        batch_size,
+        est.device,
+    )
+
+
+def _new_engine(est, key, hidden, dtype, batch_size, seed):
+    from sksnn import _backend, _network
+
+    model = build_model(est, est.get_params(), hidden, dtype, batch_size, seed)
+    optimizer = _network.make_optimizer(
+        est.solver,
+        est.learning_rate_init,
+        clipnorm=est.clipnorm,
+        clipvalue=est.clipvalue,
+    )
+    call = _network.training_call if _network.weighs_rows(model) else None
+    epoch = _backend.make_epoch(
+        model, _network.LOSSES[est.out_activation_], optimizer, batch_size, call
+    )
+    state = _network.optimizer_state(optimizer)
+    return _engine.Engine(key, model, optimizer, epoch, state)
+
+
+def build_model(est, params, hidden, dtype, batch_size, seed):
+    """The Keras network of ``est`` under ``params`` (its own or fitted ones)."""
+    from sksnn import _network
+
+    return _network.build_network(
+        est.n_features_in_,
+        hidden,
+        est.n_outputs_,
+        activation=params["activation"],
+        kernel_initializer=est.kernel_initializer,
+        seeds=_random.stream_seeds(seed, _random.INIT_STREAM, len(hidden) + 1),
+        dtype=dtype,
+        dropout=params["dropout"],
+        dropout_seeds=_random.stream_seeds(seed, _random.DROPOUT_STREAM, len(hidden)),
+        batch_norm=params["batch_norm"],
+        # MLP's penalty: alpha / 2 * ||W||^2 per mini-batch of its size.
+        l2=0.5 * est.alpha / batch_size,
+    )
