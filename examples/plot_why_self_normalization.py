@@ -11,6 +11,7 @@ Runs offline in about a minute: ``python examples/plot_why_self_normalization.py
 """
 
 # %%
+import os
 import warnings
 
 import matplotlib
@@ -25,6 +26,11 @@ import sksnn  # noqa: E402
 from sksnn import SNNClassifier  # noqa: E402
 from sksnn.plotting import plot_layer_statistics, plot_learning_curves  # noqa: E402
 
+# SKSNN_EXAMPLES_FAST=1 (tests/test_examples.py sets it) builds 6-layer
+# networks and trains them 3 epochs, so that the script runs in seconds.
+FAST = os.environ.get("SKSNN_EXAMPLES_FAST") == "1"
+DEPTH = 6 if FAST else 30
+
 warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X = X.astype(np.float32)
@@ -36,8 +42,8 @@ setups = {
 }
 nets = {
     name: SNNClassifier(
-        hidden_layer_sizes=(100,) * 30,
-        max_iter=40,
+        hidden_layer_sizes=(100,) * DEPTH,
+        max_iter=3 if FAST else 40,
         early_stopping=True,
         random_state=0,
         **params,
@@ -51,7 +57,7 @@ statistics = {name: sksnn.layer_statistics(net, X, y) for name, net in nets.item
 for name, table in statistics.items():
     first, last = table.iloc[0], table.iloc[-1]
     print(
-        f"{name:<20} std layer 1 {first.activation_std:.2f}, layer 30 "
+        f"{name:<20} std layer 1 {first.activation_std:.2f}, layer {DEPTH} "
         f"{last.activation_std:.2f}; gradient first/last "
         f"{first.grad_norm / last.grad_norm:.3g}"
     )

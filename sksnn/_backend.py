@@ -174,18 +174,7 @@ def _apply_in_groups(optimizer, variables, n_groups=4):
     """
     import tensorflow as tf
 
-    cuts = np.linspace(0, len(variables), min(n_groups, len(variables)) + 1)
-    cuts = cuts.round().astype(int)
-    groups = [variables[i:j] for i, j in zip(cuts[:-1], cuts[1:])]
-    # Stand-ins that give the optimizer its slot shapes; never read.
-    flats = [
-        keras.Variable(
-            np.zeros(sum(math.prod(v.shape) for v in group), variables[0].dtype),
-            trainable=False,
-            name="flat",
-        )
-        for group in groups
-    ]
+    groups, flats = _flat_groups(variables, n_groups)
     targets = {}
     for flat, group in zip(flats, groups):
         # TensorFlow's optimizer hands its update the tf.Variable inside.
@@ -203,7 +192,7 @@ def _apply_in_groups(optimizer, variables, n_groups=4):
 
         return update
 
-    for name in ("assign", "assign_add", "assign_sub"):
+    for name in OPTIMIZER_WRITES:
         setattr(optimizer, name, spread(getattr(optimizer, name)))
     optimizer.build(flats)
 
@@ -215,7 +204,48 @@ def _apply_in_groups(optimizer, variables, n_groups=4):
         ]
         optimizer.apply(flat_grads, flats)
 
+    apply.stand_ins = flats
     return apply
+
+
+# The methods through which Keras' optimizers write a variable's new value;
+# _apply_in_groups routes those for its stand-ins onto the real weights.
+OPTIMIZER_WRITES = ("assign", "assign_add", "assign_sub")
+
+
+def _flat_groups(variables, n_groups):
+    """Consecutive groups of ``variables``, and a zero flat stand-in for each."""
+    cuts = np.linspace(0, len(variables), min(n_groups, len(variables)) + 1)
+    cuts = cuts.round().astype(int)
+    groups = [variables[i:j] for i, j in zip(cuts[:-1], cuts[1:])]
+    # Stand-ins that give the optimizer its slot shapes; never read, and
+    # never written while the writes reach the weights (_check_stand_ins).
+    flats = [
+        keras.Variable(
+            np.zeros(sum(math.prod(v.shape) for v in group), variables[0].dtype),
+            trainable=False,
+            name="flat",
+        )
+        for group in groups
+    ]
+    return groups, flats
+
+
+def _check_stand_ins(flats):
+    """Fail loudly if the solver wrote to the stand-ins instead of the weights.
+
+    Were a Keras release to write the new values by another path than
+    ``OPTIMIZER_WRITES``, the weights would stay as they are and training
+    would silently do nothing.
+    """
+    if any(np.any(flat.numpy()) for flat in flats):
+        raise RuntimeError(
+            "sksnn's grouped update no longer reaches the weights with Keras "
+            f"{keras.__version__}: Keras' optimizer wrote the new values "
+            "somewhere else, so training would change nothing. Please report "
+            "it; meanwhile, pass clipnorm (which uses Keras' own update) or "
+            "install the Keras version of sksnn's CI."
+        )
 
 
 class _Epoch:
@@ -229,7 +259,11 @@ class _Epoch:
         return self.run(X, Y, w, order, center, scale)
 
 
-def _tensorflow_epoch(model, loss_fn, optimizer, batch_size, call):
+def _tensorflow_step(model, loss_fn, optimizer, call):
+    """``step(x, y, w) -> loss``: one gradient step, to be traced.
+
+    Its ``stand_ins`` are the flat variables of the grouped update, if any.
+    """
     import tensorflow as tf
 
     variables = model.trainable_variables
@@ -239,7 +273,6 @@ def _tensorflow_epoch(model, loss_fn, optimizer, batch_size, call):
     else:
         optimizer.build(variables)
         apply = partial(optimizer.apply, trainable_variables=variables)
-    counter = _Epoch()
 
     def step(x, y, w):
         with tf.GradientTape() as tape:
@@ -249,22 +282,38 @@ def _tensorflow_epoch(model, loss_fn, optimizer, batch_size, call):
         apply(tape.gradient(loss, variables))
         return loss
 
+    step.stand_ins = getattr(apply, "stand_ins", [])
+    return step
+
+
+def _tensorflow_signature(model):
+    """The one input signature of an epoch: any number of rows."""
+    import tensorflow as tf
+
+    dtype = model.trainable_variables[0].dtype
+    n_features, n_outputs = model.input_shape[-1], model.output_shape[-1]
+    return [
+        tf.TensorSpec((None, n_features), dtype),
+        tf.TensorSpec((None, n_outputs), dtype),
+        tf.TensorSpec((None,), dtype),
+        tf.TensorSpec((None,), tf.int64),
+        tf.TensorSpec((n_features,), dtype),
+        tf.TensorSpec((n_features,), dtype),
+    ]
+
+
+def _tensorflow_epoch(model, loss_fn, optimizer, batch_size, call):
+    import tensorflow as tf
+
+    step = _tensorflow_step(model, loss_fn, optimizer, call)
+    counter = _Epoch()
+
     # The whole epoch is one graph: a Python call per mini-batch costs more
     # than the step itself for small networks. The loop is an explicit
     # while_loop, without AutoGraph, whose conversion of the step doubled the
     # tracing time (2.9 s to 1.7 s for 20 x 100 on MNIST-5k). Any number of
     # rows fits the one signature, so the epoch is traced once per network.
-    dtype = variables[0].dtype
-    signature = [
-        tf.TensorSpec((None, model.input_shape[-1]), dtype),
-        tf.TensorSpec((None, model.output_shape[-1]), dtype),
-        tf.TensorSpec((None,), dtype),
-        tf.TensorSpec((None,), tf.int64),
-        tf.TensorSpec((model.input_shape[-1],), dtype),
-        tf.TensorSpec((model.input_shape[-1],), dtype),
-    ]
-
-    @tf.function(input_signature=signature, autograph=False)
+    @tf.function(input_signature=_tensorflow_signature(model), autograph=False)
     def epoch(X, Y, w, order, center, scale):
         counter.traces += 1
         n_samples = tf.size(order)
@@ -285,9 +334,16 @@ def _tensorflow_epoch(model, loss_fn, optimizer, batch_size, call):
     # TensorFlow counts traces of the same code across networks and would
     # warn about "frequent retracing" in searches over many architectures.
     epoch._omit_frequent_tracing_warning = True
-    counter.run = lambda X, Y, w, order, center, scale: float(
-        epoch(X, Y, w, order.astype("int64", copy=False), center, scale)
-    )
+    unchecked = [True]
+
+    def run(X, Y, w, order, center, scale):
+        loss = float(epoch(X, Y, w, order.astype("int64", copy=False), center, scale))
+        if unchecked[0]:  # once per network: a read of a few vectors
+            _check_stand_ins(step.stand_ins)
+            unchecked[0] = False
+        return loss
+
+    counter.run = run
     return counter
 
 
@@ -302,12 +358,10 @@ def _stateless(model, call, trainable, non_trainable, x, w):
     return logits, non_trainable, losses
 
 
-def _jax_epoch(model, loss_fn, optimizer, batch_size, call):
+def _jax_step(model, loss_fn, optimizer, call):
+    """``step(state, x, y, w) -> (state, loss)``: one pure gradient step."""
     import jax
     import jax.numpy as jnp
-
-    optimizer.build(model.trainable_variables)
-    counter = _Epoch()
 
     def loss_of(trainable, non_trainable, x, y, w):
         if call is None:
@@ -333,8 +387,15 @@ def _jax_epoch(model, loss_fn, optimizer, batch_size, call):
         )
         return (trainable, non_trainable, optimizer_vars), loss
 
-    # The whole epoch is one XLA program: a fori_loop over the full
-    # mini-batches, then the last, shorter one.
+    return step
+
+
+def _jax_program(step, batch_size, counter):
+    """The whole epoch as one XLA program: a fori_loop over the full
+    mini-batches, then the last, shorter one."""
+    import jax
+    import jax.numpy as jnp
+
     @jax.jit
     def run(state, X, Y, w, order, center, scale):
         counter.traces += 1
@@ -359,6 +420,13 @@ def _jax_epoch(model, loss_fn, optimizer, batch_size, call):
             total = total + loss * idx.shape[0]
         return state, total / n_samples
 
+    return run
+
+
+def _jax_epoch(model, loss_fn, optimizer, batch_size, call):
+    optimizer.build(model.trainable_variables)
+    counter = _Epoch()
+    run = _jax_program(_jax_step(model, loss_fn, optimizer, call), batch_size, counter)
     groups = (
         model.trainable_variables,
         model.non_trainable_variables,
@@ -394,14 +462,15 @@ def _keras_epoch(model, loss_fn, optimizer, batch_size, call):
     optimizer.build(model.trainable_variables)
     model.compile(optimizer=optimizer, loss=_PerSampleLoss(loss_fn, model.dtype))
 
+    def step(x, y, w):
+        # Keras before 3.15 returns the running mean loss since the last
+        # reset, not the batch's own.
+        model.reset_metrics()
+        return model.train_on_batch(x, y, sample_weight=w)
+
     def epoch(X, Y, w, order, center, scale):
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        losses = [
-            model.train_on_batch(
-                (X[idx] - center) / scale, Y[idx], sample_weight=w[idx]
-            )
-            for idx in batches
-        ]
+        losses = [step((X[idx] - center) / scale, Y[idx], w[idx]) for idx in batches]
         return sum(float(b) * len(idx) for b, idx in zip(losses, batches)) / len(order)
 
     counter = _Epoch()

@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
 )
 
 from sksnn import _data, _options, _persistence, _predict, _random, _training
-from sksnn._forward import Weights, inference_scale
+from sksnn._forward import Weights, inference_scale, standardize
 from sksnn._training import Mode
 
 
@@ -234,6 +234,12 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.loss_curve_ = []
         self.best_loss_ = np.inf
         self._solver_state = None
+
+    def _scale(self, X):
+        """X standardized as the network sees it (X itself without a scaler)."""
+        if self.scaler_ is None:
+            return X
+        return standardize(X, *self._standardization(X.dtype))
 
     def _standardization(self, dtype):
         """``(center, scale)`` that standardize X, in ``dtype``.

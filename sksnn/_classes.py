@@ -81,7 +81,10 @@ _COMMON_PARAMETERS = """
     batch_norm : bool, default=False
         Insert BatchNormalization between each hidden layer and its
         activation: the usual alternative to self-normalization, for
-        comparing with it or for activations other than SELU.
+        comparing with it or for activations other than SELU. The batch
+        statistics weigh the rows by ``sample_weight`` (and ``class_weight``)
+        on TensorFlow and JAX; Keras' PyTorch train step, which sksnn uses on
+        that backend, weighs them equally.
 
     clipnorm : float, default=None
         Clip each gradient tensor to this L2 norm before the update (Keras'
@@ -109,7 +112,12 @@ _COMMON_PARAMETERS = """
     warm_start : bool, default=False
         Continue training from the weights of the previous fit instead of
         starting afresh (the input and target scaling of the first fit are
-        kept). Use it to add epochs to a fitted model.
+        kept; the solver starts anew). Use it to add epochs to a fitted
+        model. The parameters that define the network
+        (``hidden_layer_sizes``, ``activation``, ``batch_norm``,
+        ``standardize``) cannot change between such fits: a changed one
+        raises a ValueError naming it. The others (``dropout``, ``solver``,
+        ``alpha``, ...) may, and the next fit follows them.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the order of the mini-batches, the dropout
@@ -169,9 +177,11 @@ _COMMON_ATTRIBUTES = """
         The ith element is the bias of layer i + 1.
 
     model_ : keras.Model
-        The trained Keras network, which outputs logits. Predictions are
-        computed from ``coefs_`` and ``intercepts_`` with numpy; a pickled
-        estimator stores no Keras object and rebuilds ``model_`` on access.
+        The trained network as a Keras model that outputs logits, built from
+        ``coefs_`` and ``intercepts_`` when first read after a fit (a model
+        of its own: later fits never change it). Predictions are computed
+        from the same weights with numpy; a pickled estimator stores no
+        Keras object.
 
     scaler_ : StandardScaler or None
         The fitted input scaler, or None when ``standardize=False``.
@@ -189,6 +199,14 @@ _SEE_ALSO_NOTES_REFERENCES = """
 
     Training runs in float64 when X is float64 and in float32 when X is
     float32; float32 input trains faster.
+
+    Building a Keras network and tracing (compiling) its training epoch can
+    cost more than training a small one. When a fit ends, its network goes to
+    a process-wide cache of at most 8 idle networks, and a later fit of the
+    same shapes (features, outputs, layers, loss, solver settings, batch
+    size, dtype, device) reuses one with fresh weights and solver state,
+    with the results of a newly built one. The estimator itself holds only
+    numpy arrays. :func:`sksnn.clear_network_cache` frees the cache.
 
     References
     ----------
@@ -325,7 +343,13 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         Notes
         -----
         The input (and target) scaling is fitted on the first call and kept.
-        The optimizer's state carries over from call to call.
+        The solver's state carries over from call to call (after ``fit``,
+        the first ``partial_fit`` starts a new solver state on the fitted
+        weights). ``learning_rate_init``, ``alpha`` and ``batch_size`` may
+        change between calls; the parameters of the network and the solver
+        (``hidden_layer_sizes``, ``activation``, ``batch_norm``,
+        ``standardize``, ``dropout``, ``solver``, ``clipnorm``,
+        ``clipvalue``) cannot: a changed one raises a ValueError naming it.
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
@@ -587,7 +611,13 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         Notes
         -----
         The input (and target) scaling is fitted on the first call and kept.
-        The optimizer's state carries over from call to call.
+        The solver's state carries over from call to call (after ``fit``,
+        the first ``partial_fit`` starts a new solver state on the fitted
+        weights). ``learning_rate_init``, ``alpha`` and ``batch_size`` may
+        change between calls; the parameters of the network and the solver
+        (``hidden_layer_sizes``, ``activation``, ``batch_norm``,
+        ``standardize``, ``dropout``, ``solver``, ``clipnorm``,
+        ``clipvalue``) cannot: a changed one raises a ValueError naming it.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 

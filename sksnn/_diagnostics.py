@@ -11,6 +11,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import check_array
 
 from sksnn import _options, _random
+from sksnn._data import check_hidden_layer_sizes
 from sksnn._forward import (
     ACTIVATIONS,
     BATCH_NORM_EPSILON,
@@ -58,7 +59,7 @@ def _initial_weights(estimator, n_features, n_outputs):
     """The weights ``fit`` would start from, drawn with Keras' initializers."""
     from sksnn import _network
 
-    hidden = estimator._check_hidden_layer_sizes()
+    hidden = check_hidden_layer_sizes(estimator.hidden_layer_sizes)
     seed = _random.master_seed(estimator.random_state)
     model = _network.build_network(
         n_features,

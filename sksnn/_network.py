@@ -8,8 +8,6 @@ backends all work.
 import math
 from functools import partial
 
-import numpy as np
-
 from sksnn import _options
 from sksnn._backend import keras
 from sksnn._forward import (
@@ -319,7 +317,8 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None):
         As for ``build_network``.
     """
     init = INITIALIZERS[kernel_initializer]
-    dense_seeds, drop_seeds = iter(seeds), iter(dropout_seeds or ())
+    dense_seeds = iter(seeds)
+    seed_dropout(model, dropout_seeds or ())
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
             kernel = layer.kernel
@@ -333,8 +332,14 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None):
                 (layer.moving_variance, 1),
             ):
                 variable.assign(ops.full(variable.shape, value, variable.dtype))
-        elif isinstance(layer, keras.layers.Dropout | keras.layers.AlphaDropout):
-            fresh = keras.random.SeedGenerator(next(drop_seeds))
+
+
+def seed_dropout(model, seeds):
+    """Seed the random masks of the network's dropout layers, one seed each."""
+    seeds = iter(seeds)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dropout | keras.layers.AlphaDropout):
+            fresh = keras.random.SeedGenerator(next(seeds))
             layer.seed_generator.state.assign(fresh.state.value)
 
 

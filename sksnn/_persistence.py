@@ -186,6 +186,7 @@ def _read(path):
         ValueError,
         EOFError,
         OSError,
+        NotImplementedError,  # zipfile, for flag bits it does not support
     ) as error:
         if isinstance(error, FileNotFoundError):
             raise

@@ -123,7 +123,6 @@ class TrainingRun:
         self.seed = seed
         self.learning_rate = estimator.learning_rate_init
         self.no_improvement = 0
-        self.epochs = 0  # of this call
         self.previous = None  # the weights of the epoch before the last
         self.best = None  # the best weights of early stopping
         self.standardization = estimator._standardization(train.X.dtype)
@@ -171,11 +170,11 @@ class TrainingRun:
 
         est, engine = self.estimator, self.engine
         continued = est._solver_state if self.mode is Mode.PARTIAL_FIT else None
+        n_hidden = len(est._network_params["hidden_layer_sizes"])
         if continued is None or engine.holds is not continued:
             if not self.mode.fresh:
                 _network.set_weights(engine.model, est._weights())
             elif engine.fits:
-                n_hidden = len(est._network_params["hidden_layer_sizes"])
                 _network.initialize(
                     engine.model,
                     est.kernel_initializer,
@@ -184,6 +183,11 @@ class TrainingRun:
                 )
             state = engine.optimizer_state if continued is None else continued
             _network.restore_optimizer(engine.optimizer, state, self.learning_rate)
+        if not self.mode.fresh:
+            # Masks from the call's own stream, whichever network it borrowed.
+            rng = _random.stream_rng(self.seed, _random.DROPOUT_STREAM, est.n_iter_)
+            seeds = rng.integers(2**31 - 1, size=n_hidden).tolist()
+            _network.seed_dropout(engine.model, seeds)
         engine.optimizer.learning_rate = self.learning_rate
         engine.fits += 1
         engine.holds = None
@@ -215,7 +219,6 @@ class TrainingRun:
             # Dropout makes the batch losses too noisy to stop on.
             loss = self._loss_without_dropout()
         est.n_iter_ += 1
-        self.epochs += 1
         est.loss_curve_.append(loss)
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
@@ -224,8 +227,6 @@ class TrainingRun:
             return True
         self.previous = est._weights()
         self._pull()
-        if self.epochs == 1:
-            _check_updated(self.previous, est._weights())
         self._update_no_improvement_count()
         if self.no_improvement > est.n_iter_no_change:
             if self._stop_or_slow_down():
@@ -360,31 +361,6 @@ class TrainingRun:
         if self.mode.incremental:
             est._solver_state = _network.optimizer_state(self.engine.optimizer)
             self.engine.holds = est._solver_state
-
-
-def _check_updated(before, after):
-    """Fail loudly if an epoch left every weight as it was.
-
-    sksnn replaces two private parts of Keras' optimizer (the gradient
-    all-reduce and, on TensorFlow, the per-weight update); were a Keras
-    release to change them so that the replacements no longer write to the
-    weights, training would silently do nothing.
-    """
-    if all(
-        np.array_equal(b, a)
-        for b, a in zip(
-            before.coefs + before.intercepts, after.coefs + after.intercepts
-        )
-    ):
-        from sksnn import _backend
-
-        raise RuntimeError(
-            "An epoch of training left every weight of the network unchanged: "
-            "sksnn's compiled update no longer reaches the weights with Keras "
-            f"{_backend.keras.__version__} on {_backend.backend_name()!r}. Please "
-            "report it; installing the Keras version of sksnn's CI restores "
-            "training."
-        )
 
 
 def borrow_engine(estimator, hidden, dtype, batch_size, seed):

@@ -1,6 +1,7 @@
 """The benchmark scripts run (quickly), so that they cannot rot."""
 
 import importlib.util
+import json
 import pathlib
 import warnings
 
@@ -44,7 +45,14 @@ def test_bench_fit_predict_quick(tmp_path, capsys):
     assert imports["sksnn_s"] > 0 and imports["ratio"] > 0
     out = capsys.readouterr().out
     assert "vs sklearn" in out and "matmul roofline" in out and "import:" in out
-    assert (tmp_path / "out.json").exists()
+    written = {
+        r["tool"]: r for r in json.loads((tmp_path / "out.json").read_text())["rows"]
+    }
+    assert written["sksnn"]["epoch_s"] == by_tool["sksnn"]["epoch_s"]
+    assert (
+        written["sklearn"]["predict_rows_per_s"]
+        == by_tool["sklearn"]["predict_rows_per_s"]
+    )
 
 
 def test_bench_memory_quick():
@@ -56,12 +64,17 @@ def test_bench_memory_quick():
 
 
 @pytest.mark.slow
-def test_bench_n_jobs_quick():
-    """bench_n_jobs compares n_jobs=2 with n_jobs=1 on a small search."""
+def test_bench_n_jobs_quick(tmp_path):
+    """bench_n_jobs times n_jobs=2 and n_jobs=1 on a search, with equal scores."""
     bench = _load("bench_n_jobs")
+    path = tmp_path / "n_jobs.json"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bench.main(["--samples", "600", "--max-iter", "2"])
+        bench.main(["--samples", "600", "--max-iter", "2", "--json", str(path)])
+    result = json.loads(path.read_text())
+    assert result["n_jobs_1_seconds"] > 0 and result["n_jobs_2_seconds"] > 0
+    assert result["ratio_2_over_1"] > 0
+    assert result["same_scores"] is True
 
 
 def test_bench_depth_quick():

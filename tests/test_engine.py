@@ -106,16 +106,18 @@ def test_model_is_built_apart_from_the_pool(iris):
         assert_array_equal(a, b)
 
 
-def test_partial_fit_between_other_fits_continues_as_alone(diabetes):
+@pytest.mark.parametrize("params", [{}, {"dropout": 0.2}, {"batch_norm": True}])
+def test_partial_fit_between_other_fits_continues_as_alone(diabetes, params):
     """Another fit on the pooled network between partial_fit calls changes nothing."""
     X, y = diabetes
-    alone = SNNRegressor(**SMALL, random_state=0)
+    alone = SNNRegressor(**SMALL, **params, random_state=0)
     for _ in range(3):
         alone.partial_fit(X, y)
-    interleaved = SNNRegressor(**SMALL, random_state=0)
+    interleaved = SNNRegressor(**SMALL, **params, random_state=0)
     for _ in range(3):
         interleaved.partial_fit(X, y)
-        _fit(SNNRegressor, X, y, random_state=1)  # same shapes, same network
+        # Same shapes, so the same network, trained by another estimator.
+        _fit(SNNRegressor, X, y, **params, random_state=1)
     assert len(_idle()) == 1
     for a, b in zip(_weights(alone), _weights(interleaved)):
         assert_array_equal(a, b)

@@ -2,6 +2,7 @@
 
 import io
 import pickle
+import re
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.exceptions import NotFittedError
 
 from sksnn import SNNClassifier, SNNRegressor
 
@@ -78,4 +80,8 @@ def test_loads_in_a_fresh_process(tmp_path, fitted_classifier, iris):
 @pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
 def test_unfitted_model_attribute(Estimator):
     """model_ of an unfitted estimator raises NotFittedError (an AttributeError)."""
+    message = f"This {Estimator.__name__} instance is not fitted yet."
+    with pytest.raises(NotFittedError, match=f"^{re.escape(message)}"):
+        Estimator().model_
+    assert issubclass(NotFittedError, AttributeError)
     assert not hasattr(Estimator(), "model_")

@@ -1,5 +1,6 @@
 """Scale out: backends, devices, thread limits in workers, a dask cluster."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -30,12 +31,16 @@ def _search(iris, **kwargs):
         return search.fit(X, y)
 
 
-def test_dask_cluster_search_matches_serial(iris):
-    """GridSearchCV on a 2-worker dask LocalCluster equals the n_jobs=1 run."""
+@pytest.fixture(scope="module")
+def serial_search(iris):
+    return _search(iris, n_jobs=1)
+
+
+@contextlib.contextmanager
+def _dask_backend():
     distributed = pytest.importorskip("distributed")
     import joblib
 
-    serial = _search(iris, n_jobs=1)
     with (
         distributed.LocalCluster(
             n_workers=2,
@@ -45,12 +50,44 @@ def test_dask_cluster_search_matches_serial(iris):
             dashboard_address=None,
         ) as cluster,
         distributed.Client(cluster),
+        joblib.parallel_backend("dask"),
     ):
-        with joblib.parallel_backend("dask"):
-            clustered = _search(iris)
+        yield
+
+
+@contextlib.contextmanager
+def _ray_backend():
+    ray_joblib = pytest.importorskip("ray.util.joblib")
+    import joblib
+    import ray
+
+    ray_joblib.register_ray()
+    ray.init(num_cpus=2, include_dashboard=False)
+    try:
+        with joblib.parallel_backend("ray"):
+            yield
+    finally:
+        ray.shutdown()
+
+
+# Each runs the search on two workers: joblib's own process pool (loky), a
+# 2-worker dask LocalCluster, and ray when it is installed.
+BACKENDS = {
+    "loky-n_jobs-2": (contextlib.nullcontext, {"n_jobs": 2}),
+    "dask": (_dask_backend, {}),
+    "ray": (_ray_backend, {}),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_parallel_search_matches_serial(backend, serial_search, iris):
+    """GridSearchCV on two workers of each joblib backend equals the n_jobs=1 run."""
+    context, kwargs = BACKENDS[backend]
+    with context():
+        parallel = _search(iris, **kwargs)
     for key in ("mean_test_score", "std_test_score", "rank_test_score"):
-        assert_array_equal(clustered.cv_results_[key], serial.cv_results_[key])
-    assert clustered.best_params_ == serial.best_params_
+        assert_array_equal(parallel.cv_results_[key], serial_search.cv_results_[key])
+    assert parallel.best_params_ == serial_search.best_params_
 
 
 def test_worker_thread_limit_reaches_tensorflow():
@@ -119,23 +156,3 @@ def test_model_trained_on_jax_predicts_here(tmp_path, iris):
     est = pickle.loads(path.read_bytes())
     assert np.isfinite(est.predict_proba(X)).all()
     assert est.model_.count_params() > 0  # rebuilt on this backend
-
-
-def test_ray_joblib_backend_search_matches_serial(iris):
-    """With ray installed, its joblib backend gives the serial search results."""
-    ray_joblib = pytest.importorskip("ray.util.joblib")
-    import joblib
-    import ray
-
-    serial = _search(iris, n_jobs=1)
-    ray_joblib.register_ray()
-    ray.init(num_cpus=2, include_dashboard=False)
-    try:
-        with joblib.parallel_backend("ray"):
-            distributed = _search(iris)
-    finally:
-        ray.shutdown()
-    assert_array_equal(
-        distributed.cv_results_["mean_test_score"],
-        serial.cv_results_["mean_test_score"],
-    )

@@ -10,12 +10,12 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import recall_score
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
 from sksnn import SNNClassifier, SNNRegressor, _random
-from sksnn._forward import _selu, alpha_dropout_scale
-from tests.conftest import FAST, KERAS_RTOL
+from sksnn._forward import BATCH_NORM_EPSILON, _selu, alpha_dropout_scale
+from tests.conftest import FAST
 
 ESTIMATORS = [SNNClassifier, SNNRegressor]
 
@@ -31,7 +31,7 @@ def _quiet_fit(estimator, *args, **kwargs):
 
 
 @pytest.mark.parametrize("activation, alpha", [("selu", 2), ("relu", 0)])
-def test_dropout_layer_matches_activation(activation, alpha, iris):
+def test_dropout_layer_matches_activation(activation, alpha, iris, fitted_classifier):
     """dropout inserts AlphaDropout after SELU layers and Dropout after others."""
     import keras
 
@@ -41,21 +41,23 @@ def test_dropout_layer_matches_activation(activation, alpha, iris):
     alphas = sum(isinstance(la, keras.layers.AlphaDropout) for la in layers)
     plain = sum(type(la) is keras.layers.Dropout for la in layers)
     assert (alphas, plain) == (alpha, 2 - alpha)
-    assert "Dropout" not in _layer_types(SNNClassifier(**FAST).fit(X, y))
+    assert not any("Dropout" in name for name in _layer_types(fitted_classifier))
 
 
-def test_dropout_is_active_in_training_only(iris):
-    """Dropout changes training outputs but not predictions, which are deterministic."""
+def test_dropout_is_active_in_training_only(iris, fitted_classifier):
+    """The network draws new dropout masks in each training pass, none at inference."""
+    # That predict equals the inference output is checked by
+    # tests/test_estimators.py::test_numpy_forward_matches_keras_model.
     X, y = iris
     clf = SNNClassifier(**FAST, dropout=0.3, random_state=0).fit(X, y)
     Xs = clf.scaler_.transform(X)
-    inference = np.asarray(clf.model_(Xs, training=False))
-    training = np.asarray(clf.model_(Xs, training=True))
-    assert not np.allclose(training, inference)
-    assert_allclose(clf._logits(X), inference, rtol=KERAS_RTOL, atol=KERAS_RTOL)
-    assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
-    no_dropout = SNNClassifier(**FAST, random_state=0).fit(X, y)
-    assert clf.loss_curve_ != no_dropout.loss_curve_
+    inference = [np.asarray(clf.model_(Xs, training=False)) for _ in range(2)]
+    training = [np.asarray(clf.model_(Xs, training=True)) for _ in range(2)]
+    assert_array_equal(inference[0], inference[1])
+    assert not np.allclose(training[0], training[1])
+    assert not np.allclose(training[0], inference[0])
+    # The same fit without dropout (the fixture) follows another loss curve.
+    assert clf.loss_curve_ != fitted_classifier.loss_curve_
 
 
 def test_alpha_dropout_keeps_selu_statistics():
@@ -70,18 +72,19 @@ def test_alpha_dropout_keeps_selu_statistics():
     assert abs(dropped.std() - 1) < 0.03
 
 
-def test_alpha_dropout_predicts_with_the_expected_training_output():
-    """At inference the layer outputs the mean of its training outputs."""
+@pytest.mark.parametrize("rate", [0.05, 0.2])
+def test_alpha_dropout_predicts_with_the_expected_training_output(rate):
+    """At inference the layer outputs the mean of Keras' training outputs, a * x."""
     from sksnn._network import MeanFieldAlphaDropout
 
-    layer = MeanFieldAlphaDropout(0.1, seed=1)
-    x = np.full((200000, 1), 0.7)
-    assert_allclose(
-        np.asarray(layer(x, training=True)).mean(),
-        np.asarray(layer(x[:1], training=False))[0, 0],
-        rtol=0.01,
-    )
-    assert_allclose(alpha_dropout_scale(0.1), 0.8292, rtol=1e-4)
+    layer = MeanFieldAlphaDropout(rate, seed=1)
+    values = np.array([[-1.5, -0.3, 0.0, 0.7, 2.0]])
+    x = np.repeat(values, 200000, axis=0)
+    training_mean = np.asarray(layer(x, training=True)).mean(axis=0)
+    inference = np.asarray(layer(values, training=False))[0]
+    # Standard errors of the means are below 0.003.
+    assert_allclose(inference, training_mean, atol=0.01)
+    assert_allclose(inference, alpha_dropout_scale(rate) * values[0])
 
 
 def test_dropout_regressor_fits_its_training_data():
@@ -96,15 +99,24 @@ def test_dropout_regressor_fits_its_training_data():
     assert reg.score(X, y) > 0.5
 
 
-def test_batch_norm_layers_and_forward_pass(iris):
-    """batch_norm adds a BatchNormalization per hidden layer; numpy predict matches."""
+def test_batch_norm_keeps_the_training_set_statistics(iris):
+    """batch_norm adds a layer per hidden layer, kept with the training set's stats."""
+    import keras
+
     X, y = iris
     clf = SNNClassifier(**FAST, batch_norm=True, random_state=0).fit(X, y)
     assert _layer_types(clf).count("WeightedBatchNormalization") == 2
-    logits = np.asarray(clf.model_.predict_on_batch(clf.scaler_.transform(X)))
-    assert_allclose(clf._logits(X), logits, rtol=KERAS_RTOL, atol=KERAS_RTOL)
-    moving_mean = clf._batch_norms[0][2]
-    assert np.any(moving_mean != 0)  # the statistics were learned
+    # A hand forward pass in float64: each layer's mean and variance over the
+    # 150 rows (a float32 network, JAX's without x64, rounds to about 1e-7).
+    tol = 1e-7 if clf.coefs_[0].dtype == np.float64 else 1e-5
+    out = (X - X.mean(axis=0)) / X.std(axis=0)
+    for coef, intercept, norm in zip(clf.coefs_, clf.intercepts_, clf._batch_norms):
+        gamma, beta, mean, variance = norm
+        z = out @ coef + intercept
+        assert_allclose(mean, z.mean(axis=0), rtol=tol, atol=tol)
+        assert_allclose(variance, z.var(axis=0), rtol=tol)
+        z = (z - z.mean(axis=0)) / np.sqrt(z.var(axis=0) + BATCH_NORM_EPSILON)
+        out = np.asarray(keras.activations.selu(gamma * z + beta))
     assert clf.score(X, y) > 0.9
 
 
@@ -274,28 +286,10 @@ def test_partial_fit_on_batches_with_missing_classes(iris):
             clf.partial_fit(X[batch], y[batch], classes=[0, 1, 2])
     assert_array_equal(clf.classes_, [0, 1, 2])
     assert clf.predict_proba(X).shape == (150, 3)
-
-
-def test_grid_over_activation_initializer_dropout_batch_norm(iris):
-    """A 16-point grid over four controls runs in GridSearchCV with n_jobs=2."""
-    X, y = iris
-    search = GridSearchCV(
-        SNNClassifier(**dict(FAST, max_iter=20), random_state=0),
-        {
-            "activation": ["selu", "relu"],
-            "kernel_initializer": ["lecun_normal", "he_normal"],
-            "dropout": [0.0, 0.1],
-            "batch_norm": [False, True],
-        },
-        cv=3,
-        n_jobs=2,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search.fit(X, y)
-    assert len(search.cv_results_["params"]) == 16
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
-    assert search.best_score_ > 0.8
+    # Every class is predicted, and well above chance (measured: 0.80-0.85
+    # over random_state 0-3).
+    assert_array_equal(np.unique(clf.predict(X)), [0, 1, 2])
+    assert clf.score(X, y) > 0.7
 
 
 # -- invalid combinations ----------------------------------------------------
@@ -347,26 +341,11 @@ def test_validation_fraction_too_large_for_the_data(iris):
         SNNClassifier(early_stopping=True, validation_fraction=0.999).fit(X, y)
 
 
-def test_partial_fit_needs_classes_first(iris):
-    """The classifier's first partial_fit without classes raises a clear error."""
-    X, y = iris
-    with pytest.raises(ValueError, match="classes must be passed on the first call"):
-        SNNClassifier().partial_fit(X, y)
-
-
 def test_partial_fit_refuses_balanced_class_weight(iris):
     """class_weight='balanced' with partial_fit raises a clear error."""
     X, y = iris
     with pytest.raises(ValueError, match="class_weight='balanced' is not supported"):
         SNNClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
-
-
-def test_partial_fit_unseen_label(iris):
-    """A label outside `classes` raises an error naming it."""
-    X, y = iris
-    clf = SNNClassifier(**FAST).partial_fit(X[y < 2], y[y < 2], classes=[0, 1])
-    with pytest.raises(ValueError, match=re.escape("y holds labels [2]")):
-        clf.partial_fit(X, y)
 
 
 def test_warm_start_with_another_architecture(iris):
