@@ -33,7 +33,8 @@ overhead (first epoch minus the median: building, tracing, compiling),
 samples per second, predict latency for one row (median of 200 calls after
 one more), rows per second predicting 100,000 rows (median of 3 calls after
 one more, which may trace for that shape), peak RSS (predicting included),
-and for sksnn its fraction of two matmul rooflines: the time numpy takes for the epoch's matrix products
+and for sksnn its fraction of two matmul rooflines: the time numpy takes for
+the epoch's matrix products
 at the network's own shapes (forward, and both backward products of every
 layer, in float32), and the network's training FLOPs over numpy's peak
 float32 GEMM rate (2048 x 2048). Also the wall time of a whole
