@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from sksnn import SNNClassifier, SNNRegressor
+from sksnn import SNNClassifier, SNNRegressor, _options
 from tests.conftest import FAST, KERAS_RTOL
 
 ESTIMATORS = [SNNClassifier, SNNRegressor]
@@ -249,17 +249,8 @@ FORWARD_SETTINGS = [
     pytest.param(SNNRegressor, {}, id="regressor-selu"),
     *(
         pytest.param(SNNClassifier, {"activation": activation}, id=activation)
-        for activation in (
-            "elu",
-            "relu",
-            "leaky_relu",
-            "tanh",
-            "logistic",
-            "sigmoid",
-            "gelu",
-            "swish",
-            "identity",
-        )
+        for activation in _options.ACTIVATIONS
+        if activation != "selu"  # the two cases above
     ),
     pytest.param(SNNClassifier, {"batch_norm": True}, id="batch_norm"),
     pytest.param(SNNClassifier, {"dropout": 0.3}, id="alpha-dropout"),
