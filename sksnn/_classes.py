@@ -1,5 +1,7 @@
 """SNNClassifier and SNNRegressor: what differs between them."""
 
+import textwrap
+
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
@@ -13,6 +15,28 @@ from sksnn import _persistence
 from sksnn._base import BaseSNN
 from sksnn._data import checked_scaler
 from sksnn._predict import check_finite
+from sksnn._training import NETWORK_PARAMETERS, SOLVER_PARAMETERS
+
+# What partial_fit continues, and so may not change between its calls.
+CONTINUED_PARAMETERS = NETWORK_PARAMETERS + SOLVER_PARAMETERS
+
+
+def _with_partial_fit_notes(partial_fit):
+    """Append to ``partial_fit``'s docstring the Notes both estimators share."""
+    fixed = ", ".join(f"``{name}``" for name in CONTINUED_PARAMETERS)
+    notes = (
+        "The input (and target) scaling is fitted on the first call and kept. "
+        "The solver's state carries over from call to call (after ``fit``, the "
+        "first ``partial_fit`` starts a new solver state on the fitted weights). "
+        "``learning_rate_init``, ``alpha`` and ``batch_size`` may change between "
+        f"calls; the parameters of the network and the solver ({fixed}) cannot: "
+        "a changed one raises a ValueError naming it."
+    )
+    indent = " " * 8
+    body = textwrap.fill(notes, 79, initial_indent=indent, subsequent_indent=indent)
+    partial_fit.__doc__ += f"Notes\n{indent}-----\n{body}\n{indent}"
+    return partial_fit
+
 
 _COMMON_PARAMETERS = """
     Parameters
@@ -320,6 +344,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
 
     @available_if(BaseSNN._partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
+    @_with_partial_fit_notes
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one epoch on X and y, continuing from the current weights.
 
@@ -340,16 +365,6 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         self : object
             The estimator, trained one more epoch.
 
-        Notes
-        -----
-        The input (and target) scaling is fitted on the first call and kept.
-        The solver's state carries over from call to call (after ``fit``,
-        the first ``partial_fit`` starts a new solver state on the fitted
-        weights). ``learning_rate_init``, ``alpha`` and ``batch_size`` may
-        change between calls; the parameters of the network and the solver
-        (``hidden_layer_sizes``, ``activation``, ``batch_norm``,
-        ``standardize``, ``dropout``, ``solver``, ``clipnorm``,
-        ``clipvalue``) cannot: a changed one raises a ValueError naming it.
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
@@ -591,6 +606,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
 
     @available_if(BaseSNN._partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
+    @_with_partial_fit_notes
     def partial_fit(self, X, y, sample_weight=None):
         """Train one epoch on X and y, continuing from the current weights.
 
@@ -608,16 +624,6 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         self : object
             The estimator, trained one more epoch.
 
-        Notes
-        -----
-        The input (and target) scaling is fitted on the first call and kept.
-        The solver's state carries over from call to call (after ``fit``,
-        the first ``partial_fit`` starts a new solver state on the fitted
-        weights). ``learning_rate_init``, ``alpha`` and ``batch_size`` may
-        change between calls; the parameters of the network and the solver
-        (``hidden_layer_sizes``, ``activation``, ``batch_norm``,
-        ``standardize``, ``dropout``, ``solver``, ``clipnorm``,
-        ``clipvalue``) cannot: a changed one raises a ValueError naming it.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 

@@ -393,18 +393,7 @@ def test_invalid_parameters_are_named(param, value, iris):
         SNNClassifier(**{param: value}).fit(X, y)
 
 
-@pytest.mark.parametrize(
-    "initializer",
-    [
-        "lecun_normal",
-        "lecun_uniform",
-        "glorot_normal",
-        "glorot_uniform",
-        "he_normal",
-        "he_uniform",
-        "normal",
-    ],
-)
+@pytest.mark.parametrize("initializer", _options.INITIALIZERS)
 def test_initializer_sets_weight_scale(initializer, iris):
     """Each initializer gives first-layer weights of its expected spread."""
     X, y = iris
