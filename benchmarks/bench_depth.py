@@ -54,7 +54,12 @@ def main(argv=None):
     parser.add_argument("--depth", type=int, default=100)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--png", help="write the figure here")
+    parser.add_argument(
+        "--quick", action="store_true", help="10 layers, 1 seed: seconds, for the tests"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.depth, args.seeds = 10, 1
     tables = run(args.depth, args.seeds)
     depths = [d for d in DEPTHS if d <= args.depth]
     print(

@@ -380,7 +380,8 @@ def measure(args):
         "predict_rows_per_s": throughput,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "epoch_timing": (
-            "one fit(epochs=N), callback" if hasattr(tool, "epoch_times")
+            "one fit(epochs=N), callback"
+            if hasattr(tool, "epoch_times")
             else "one call per epoch"
         ),
         "predict_batch": "all rows in one batch",

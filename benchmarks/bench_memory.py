@@ -38,7 +38,12 @@ def main(argv=None):
         "--distinct", action="store_true", help="another network shape per fit"
     )
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--quick", action="store_true", help="3 fits after 1: seconds, for the tests"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.fits, args.warmup = 3, 1
     warnings.simplefilter("ignore", ConvergenceWarning)
     X, y = make_classification(n_samples=500, n_features=20, random_state=0)
     X = X.astype(np.float32)

@@ -42,7 +42,12 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=6000)
     parser.add_argument("--max-iter", type=int, default=8)
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--quick", action="store_true", help="600 rows, 2 epochs: for the tests"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.samples, args.max_iter = 600, 2
     warnings.simplefilter("ignore", ConvergenceWarning)
     X, y = make_classification(n_samples=args.samples, n_features=40, random_state=0)
     X = X.astype(np.float32)

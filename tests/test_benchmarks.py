@@ -58,7 +58,7 @@ def test_bench_fit_predict_quick(tmp_path, capsys):
 def test_bench_memory_quick():
     """bench_memory runs a few fits and reports growth per fit."""
     bench = _load("bench_memory")
-    result = bench.main(["--fits", "3", "--warmup", "1", "--distinct"])
+    result = bench.main(["--quick", "--distinct"])
     assert result["fits"] == 3 and result["distinct_networks"]
     assert result["rss_end_mb"] > 0
 
@@ -70,7 +70,7 @@ def test_bench_n_jobs_quick(tmp_path):
     path = tmp_path / "n_jobs.json"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bench.main(["--samples", "600", "--max-iter", "2", "--json", str(path)])
+        bench.main(["--quick", "--json", str(path)])
     result = json.loads(path.read_text())
     assert result["n_jobs_1_seconds"] > 0 and result["n_jobs_2_seconds"] > 0
     assert result["ratio_2_over_1"] > 0
@@ -80,7 +80,7 @@ def test_bench_n_jobs_quick(tmp_path):
 def test_bench_depth_quick():
     """bench_depth reports the SNN near mean 0 / std 1 and a vanishing logistic net."""
     bench = _load("bench_depth")
-    tables = bench.main(["--depth", "10", "--seeds", "1"])
+    tables = bench.main(["--quick"])
     snn = tables["SELU + LeCun (SNN)"]
     assert snn["activation_std"].between(0.7, 1.3).all()
     logistic = tables["logistic + N(0,1)"]
