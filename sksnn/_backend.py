@@ -279,7 +279,8 @@ def _tensorflow_step(model, loss_fn, optimizer, call):
             loss = ops.mean(w * loss_fn(y, call(model, x, w)))
             if model.losses:  # the L2 penalty, when alpha > 0
                 loss = loss + ops.sum(model.losses)
-        apply(tape.gradient(loss, variables))
+        # Dense gradients: a category embedding's gather gives IndexedSlices.
+        apply([tf.convert_to_tensor(g) for g in tape.gradient(loss, variables)])
         return loss
 
     step.stand_ins = getattr(apply, "stand_ins", [])

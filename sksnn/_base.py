@@ -15,12 +15,22 @@ from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _check_y,
+    check_consistent_length,
     check_is_fitted,
     column_or_1d,
 )
 
-from sksnn import _data, _options, _persistence, _predict, _random, _training
-from sksnn._forward import Weights, inference_scale, standardize
+from sksnn import (
+    _data,
+    _options,
+    _persistence,
+    _predict,
+    _random,
+    _tabular,
+    _training,
+)
+from sksnn._forward import Embedding, Weights, inference_scale, standardize
 from sksnn._training import Mode
 
 
@@ -59,6 +69,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "standardize": ["boolean"],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
+        "max_onehot_levels": [Interval(Integral, 0, None, closed="left")],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -87,6 +100,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         early_stopping,
         validation_fraction,
         standardize,
+        categorical_features,
+        max_onehot_levels,
+        embedding_dim,
         warm_start,
         random_state,
         verbose,
@@ -110,6 +126,9 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.standardize = standardize
+        self.categorical_features = categorical_features
+        self.max_onehot_levels = max_onehot_levels
+        self.embedding_dim = embedding_dim
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -118,12 +137,17 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     # -- what the subclasses provide -------------------------------------
 
     @abstractmethod
-    def _encode_targets(self, y, sample_weight, *, mode, classes):
+    def _encode_targets(self, y, sample_weight, *, mode, classes, name="y"):
         """Validate y; return the 2-D float target and the sample weights.
 
         When ``mode.fresh``, also set the target's fitted attributes
-        (``n_outputs_``, ``out_activation_``, ...).
+        (``n_outputs_``, ``out_activation_``, ...). ``name`` is y's name in
+        messages.
         """
+
+    @abstractmethod
+    def _score_logits(self, logits, y, sample_weight):
+        """The score (accuracy or R^2) of the network's output ``logits`` on y."""
 
     def _stratify_labels(self, y):
         """Labels to stratify the validation split on, or None."""
@@ -132,26 +156,43 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     # -- fit ---------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+        sample_weight_val=None,
+    ):  # fmt: skip
         """Fit the network to data X and target(s) y.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            The input data.
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            The input data. A pandas (or polars) DataFrame may mix numeric,
+            bool, category, object and string columns (see
+            ``categorical_features``); missing values (NaN, None) are
+            accepted in every column.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values (class labels in classification, real numbers
             in regression).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples; ``None`` weighs them equally.
             A weight of 2 counts a sample as if it were repeated.
+        X_val : {array-like, DataFrame} of shape (n_val, n_features), \
+default=None
+            Validation data for early stopping, used instead of holding out
+            ``validation_fraction`` of X (as in HistGradientBoosting). Needs
+            ``early_stopping=True`` and ``y_val``. It is encoded and scaled
+            as fit encodes X, without being fitted on.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            The targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples in the validation score.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = _validation_arguments(self, X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
     def _partial_fit_available(self):
         # partial_fit is hidden (an AttributeError, as MLP does for lbfgs)
@@ -163,14 +204,16 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
         return True
 
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
         mode = Mode.of(self, incremental=incremental)
         hidden = _data.check_hidden_layer_sizes(self.hidden_layer_sizes)
         params = _training.network_parameters(self, hidden)
         if not mode.fresh:
             _training.check_continued(self, mode, params)
         seed = _random.master_seed(self.random_state)
-        train, val = self._training_data(X, y, sample_weight, mode, classes, seed)
+        train, val = self._training_data(
+            X, y, sample_weight, mode, classes, seed, validation
+        )
         if mode.fresh:
             self._initialize(train, hidden)
         if mode is not Mode.PARTIAL_FIT:
@@ -189,34 +232,43 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             _training.TrainingRun(self, mode, engine, train, val, seed).run()
         return self
 
-    def _training_data(self, X, y, sample_weight, mode, classes, seed):
-        """Validate X, y and the weights; return the training and validation rows."""
+    def _training_data(self, X, y, sample_weight, mode, classes, seed, validation):
+        """Validate and encode X, y and the weights; return train and val rows."""
         from sksnn import _backend
 
-        X, y = _data.validate(
+        table = _tabular.read(
             self,
             X,
-            y,
             reset=mode.fresh,
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=not is_classifier(self),
+            categorical_features=self.categorical_features,
+            mask=None if mode.fresh else self.is_categorical_,
         )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        X = X.astype(_backend.float_dtype(X.dtype.name), copy=False)
+        y = self._validated_target(y, table.n_rows)
         weights = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            sample_weight, table.numbers, dtype=np.float64, ensure_non_negative=True
         )
         Y, weights = self._encode_targets(y, weights, mode=mode, classes=classes)
+        if mode.fresh:
+            self.is_categorical_ = table.mask
+            self._encoding = _tabular.fit(
+                table,
+                table.mask,
+                weights,
+                max_onehot_levels=self.max_onehot_levels,
+                names=table.names,
+            )
+        dtype = _backend.float_dtype(_input_dtype(table))
         # Plain arrays: a memmap (joblib's way of sharing large data with its
         # workers) would make tf.function retrace on every batch. X stays
         # unscaled: the epoch standardizes each mini-batch as it takes it,
         # which saves a scaled copy of X per call (4 ms, 4% of an epoch of
         # partial_fit on MNIST-5k at batch size 256).
-        data = _data.Data(np.asarray(X), y, np.asarray(Y, dtype=X.dtype), weights)
+        X = np.asarray(self._encoding.transform(table, dtype))
+        data = _data.Data(X, y, np.asarray(Y, dtype=dtype), weights.astype(dtype))
         val = None
-        if self.early_stopping:
+        if validation is not None:
+            val = self._validation_data(*validation, dtype, classes)
+        elif self.early_stopping:
             data, val = _data.split(
                 data,
                 validation_fraction=self.validation_fraction,
@@ -225,9 +277,37 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             )
         return data._replace(w=_data.normalized(data.w)), val
 
+    def _validated_target(self, y, n_samples):
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, "
+                "but the target y is None."
+            )
+        y = _check_y(y, multi_output=True, y_numeric=not is_classifier(self))
+        check_consistent_length(np.empty((n_samples, 0)), y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return y
+
+    def _validation_data(self, X_val, y_val, sample_weight_val, dtype, classes):
+        """The explicit validation rows of fit, encoded as the training rows."""
+        table = _tabular.read(self, X_val, reset=False, mask=self.is_categorical_)
+        y_val = self._validated_target(y_val, table.n_rows)
+        weights = _check_sample_weight(
+            sample_weight_val, table.numbers, dtype=np.float64, ensure_non_negative=True
+        )
+        Y, weights = self._encode_targets(
+            y_val, weights, mode=Mode.WARM_START, classes=classes, name="y_val"
+        )
+        X = np.asarray(self._encoding.transform(table, dtype))
+        return _data.Data(X, y_val, np.asarray(Y, dtype=dtype), weights.astype(dtype))
+
     def _initialize(self, train, hidden):
+        n_dense = self._encoding.n_dense
         self.scaler_ = (
-            _data.checked_scaler(train.X, train.w, "X") if self.standardize else None
+            _data.checked_scaler(train.X[:, :n_dense], train.w, "X")
+            if self.standardize
+            else None
         )
         self.n_layers_ = len(hidden) + 2
         self.n_iter_ = 0
@@ -236,24 +316,31 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self._solver_state = None
 
     def _scale(self, X):
-        """X standardized as the network sees it (X itself without a scaler)."""
-        if self.scaler_ is None:
-            return X
+        """Encoded X standardized as the network reads it."""
         return standardize(X, *self._standardization(X.dtype))
 
     def _standardization(self, dtype):
-        """``(center, scale)`` that standardize X, in ``dtype``.
+        """``(center, scale)`` of the network's input, in ``dtype``.
 
-        In X's dtype: float32 input is scaled in float32, without a float64
-        copy of it.
+        The scaler's statistics for the numeric, indicator and one-hot
+        columns, 0 and 1 for category codes (and for every column without a
+        scaler). In X's dtype: float32 input is scaled in float32, without a
+        float64 copy of it.
         """
-        if self.scaler_ is None:
-            n_features = self.n_features_in_
-            return np.zeros(n_features, dtype), np.ones(n_features, dtype)
-        return (
-            self.scaler_.mean_.astype(dtype, copy=False),
-            self.scaler_.scale_.astype(dtype, copy=False),
-        )
+        n_inputs = self._encoding.n_inputs
+        center, scale = np.zeros(n_inputs, dtype), np.ones(n_inputs, dtype)
+        if self.scaler_ is not None:
+            n_dense = self._encoding.n_dense
+            center[:n_dense], scale[:n_dense] = self.scaler_.mean_, self.scaler_.scale_
+        return center, scale
+
+    def _embedding_layout(self):
+        """The ``Embedding`` of the network's input, or None without codes."""
+        sizes = tuple(self._encoding.embedding_sizes)
+        if not sizes:
+            return None
+        dim = self._network_params["embedding_dim"]
+        return Embedding(self._encoding.n_dense, sizes, dim)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -267,7 +354,12 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         return min(self.batch_size, n_samples)
 
     def _weights(self):
-        return Weights(self.coefs_, self.intercepts_, self._batch_norms)
+        return Weights(
+            self.coefs_, self.intercepts_, self._batch_norms, self._embedding
+        )
+
+    def _set_weights(self, weights):
+        self.coefs_, self.intercepts_, self._batch_norms, self._embedding = weights
 
     # -- predict -----------------------------------------------------------
 
@@ -275,10 +367,17 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         """The network's output on X, not yet checked for finiteness."""
         check_is_fitted(self, "coefs_")
         if not self._is_plain_input(X):
-            X = _data.validate(self, X, dtype=[np.float64, np.float32], reset=False)
+            table = _tabular.read(self, X, reset=False, mask=self.is_categorical_)
+            X = self._encoding.transform(table, self.coefs_[0].dtype)
+        return self._network_logits(X)
+
+    def _network_logits(self, X):
+        """The network's output on encoded X (numpy)."""
         X = X.astype(self.coefs_[0].dtype, copy=False)
         standardization = (
-            None if self.scaler_ is None else self._standardization(X.dtype)
+            None
+            if self.scaler_ is None and self._embedding is None
+            else self._standardization(X.dtype)
         )
         return _predict.logits(
             X,
@@ -286,7 +385,12 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             self._network_params["activation"],
             self._hidden_scale,
             standardization,
+            self._embedding_layout(),
         )
+
+    def _validation_score(self, val):
+        """The score (accuracy or R^2) of encoded validation rows."""
+        return self._score_logits(self._network_logits(val.X), val.y, val.w)
 
     def _is_plain_input(self, X):
         """Whether X passes validate_data unchanged, checked directly.
@@ -303,6 +407,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
             and X.dtype.type in (np.float64, np.float32)
             and X.shape[0] > 0
             and X.shape[1] == self.n_features_in_
+            and self._encoding.is_identity
             and not hasattr(self, "feature_names_in_")
             # scikit-learn's own first test: a finite sum means finite values
             and bool(np.isfinite(X.sum()))
@@ -350,10 +455,53 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         state.pop("_model", None)
         return state
 
+    def __setstate__(self, state):
+        if "coefs_" in state and "_encoding" not in state:
+            # Pickled before categorical support: all numeric, no missing values.
+            scaler = state.get("scaler_")
+            n_features = state["n_features_in_"]
+            fill = np.zeros(n_features) if scaler is None else scaler.mean_
+            state.update(
+                _encoding=_tabular.identity(n_features, fill),
+                is_categorical_=None,
+                _embedding=None,
+            )
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.input_tags.allow_nan = True
         return tags
+
+
+def _validation_arguments(estimator, X_val, y_val, sample_weight_val):
+    """``(X_val, y_val, sample_weight_val)`` of fit, or None when not given."""
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError(
+                "sample_weight_val was given without X_val and y_val; pass the "
+                "validation data too, or drop sample_weight_val."
+            )
+        return None
+    if X_val is None or y_val is None:
+        given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+        raise ValueError(
+            f"{given} was given without {missing}: pass both for early stopping "
+            "on your own validation data, or neither."
+        )
+    if not estimator.early_stopping:
+        raise ValueError(
+            "X_val and y_val are validation data for early stopping, but "
+            "early_stopping=False. Set early_stopping=True to use them, or "
+            "drop them."
+        )
+    return X_val, y_val, sample_weight_val
+
+
+def _input_dtype(table):
+    """float32 when X's numbers are float32 (faster training), else float64."""
+    return "float32" if table.numbers.dtype == np.float32 else "float64"
 
 
 def _device_scope(device):

@@ -5,6 +5,7 @@ import textwrap
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
@@ -25,7 +26,8 @@ def _with_partial_fit_notes(partial_fit):
     """Append to ``partial_fit``'s docstring the Notes both estimators share."""
     fixed = ", ".join(f"``{name}``" for name in CONTINUED_PARAMETERS)
     notes = (
-        "The input (and target) scaling is fitted on the first call and kept. "
+        "The input encoding (categorical levels, missing-value treatment) and "
+        "the input (and target) scaling are fitted on the first call and kept. "
         "The solver's state carries over from call to call (after ``fit``, the "
         "first ``partial_fit`` starts a new solver state on the fitted weights). "
         "``learning_rate_init``, ``alpha`` and ``batch_size`` may change between "
@@ -133,13 +135,41 @@ _COMMON_PARAMETERS = """
         ``sample_weight``) inside the estimator. Self-normalization needs
         standardized inputs; set it to False only if the input already is.
 
+    categorical_features : array-like of {bool, int, str} or 'from_dtype' or \
+None, default='from_dtype'
+        The categorical columns of X, as in HistGradientBoosting: a boolean
+        mask, integer indices, or column names of a DataFrame; None for
+        none. ``'from_dtype'`` takes a DataFrame's category, object and
+        string columns (object columns that hold only numbers stay
+        numeric); an array has none. Bool columns are numeric features.
+        A categorical column of at most ``max_onehot_levels`` levels (a
+        missing value counting as one more) is one-hot encoded; one of more
+        levels gets a learned embedding of ``embedding_dim`` numbers, trained
+        with the network. The levels are the values seen in fit (in a
+        category dtype's order); missing values and levels not seen in fit,
+        declared categories among them, share one reserved level, so predict
+        takes new levels without a warning, as HistGradientBoosting does.
+        Missing values in numeric columns become the column's training mean,
+        plus an indicator feature for each column that had missing values
+        in fit.
+
+    max_onehot_levels : int, default=9
+        Categorical columns of up to this many levels are one-hot encoded,
+        larger ones embedded; 0 embeds every categorical column. The default
+        is RealMLP's (Holzmüller et al. 2024).
+
+    embedding_dim : int, default=8
+        Width of the learned embedding of each categorical column of more
+        than ``max_onehot_levels`` levels.
+
     warm_start : bool, default=False
         Continue training from the weights of the previous fit instead of
-        starting afresh (the input and target scaling of the first fit are
-        kept; the solver starts anew). Use it to add epochs to a fitted
-        model. The parameters that define the network
+        starting afresh (the input encoding and the input and target scaling
+        of the first fit are kept; the solver starts anew). Use it to add
+        epochs to a fitted model. The parameters that define the network
         (``hidden_layer_sizes``, ``activation``, ``batch_norm``,
-        ``standardize``) cannot change between such fits: a changed one
+        ``standardize``, ``categorical_features``, ``max_onehot_levels``,
+        ``embedding_dim``) cannot change between such fits: a changed one
         raises a ValueError naming it. The others (``dropout``, ``solver``,
         ``alpha``, ...) may, and the next fit follows them.
 
@@ -208,7 +238,13 @@ _COMMON_ATTRIBUTES = """
         Keras object.
 
     scaler_ : StandardScaler or None
-        The fitted input scaler, or None when ``standardize=False``.
+        The fitted input scaler, or None when ``standardize=False``. It
+        standardizes the encoded numeric columns: the numeric features, the
+        missing-value indicators and the one-hot columns (not the category
+        codes of embedded columns).
+
+    is_categorical_ : ndarray of shape (n_features_in_,) or None
+        Which features were treated as categorical; None when none was.
 """
 
 _SEE_ALSO_NOTES_REFERENCES = """
@@ -310,6 +346,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         early_stopping=False,
         validation_fraction=0.1,
         standardize=True,
+        categorical_features="from_dtype",
+        max_onehot_levels=9,
+        embedding_dim=8,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -335,6 +374,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             standardize=standardize,
+            categorical_features=categorical_features,
+            max_onehot_levels=max_onehot_levels,
+            embedding_dim=embedding_dim,
             warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
@@ -368,11 +410,11 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _encode_targets(self, y, sample_weight, *, mode, classes):
+    def _encode_targets(self, y, sample_weight, *, mode, classes, name="y"):
         check_classification_targets(y)
         if mode.fresh:
             self._fit_labels(y, classes, mode.incremental)
-        self._check_labels(y)
+        self._check_labels(y, name)
         weights = sample_weight * self._class_weights(y, mode.incremental)
         return self._one_hot(y), weights
 
@@ -411,10 +453,16 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
         )
 
-    def _check_labels(self, y):
+    def _check_labels(self, y, name="y"):
         if self._label_binarizer.y_type_.startswith("multilabel"):
             return
         unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size and name == "y_val":
+            raise ValueError(
+                f"y_val holds labels {unseen.tolist()} that y does not "
+                f"({self.classes_.tolist()}): the network can only predict the "
+                "classes it is trained on. Drop those validation rows."
+            )
         if unseen.size:
             raise ValueError(
                 f"y holds labels {unseen.tolist()} that the fitted classes "
@@ -479,7 +527,9 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             The predicted classes (an indicator matrix for multilabel targets).
         """
         # From the logits: the most probable class without the probabilities.
-        logits = check_finite(self._logits(X), "The network's output")
+        return self._labels_of(check_finite(self._logits(X), "The network's output"))
+
+    def _labels_of(self, logits):
         y_type = self._label_binarizer.y_type_
         if y_type == "multiclass":
             return self.classes_[np.argmax(logits, axis=1)]
@@ -506,6 +556,10 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             Mean accuracy (subset accuracy for multilabel targets).
         """
         return super().score(X, y, sample_weight=sample_weight)
+
+    def _score_logits(self, logits, y, sample_weight):
+        labels = self._labels_of(check_finite(logits, "The network's output"))
+        return accuracy_score(y, labels, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -574,6 +628,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         early_stopping=False,
         validation_fraction=0.1,
         standardize=True,
+        categorical_features="from_dtype",
+        max_onehot_levels=9,
+        embedding_dim=8,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -598,6 +655,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             standardize=standardize,
+            categorical_features=categorical_features,
+            max_onehot_levels=max_onehot_levels,
+            embedding_dim=embedding_dim,
             warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
@@ -627,7 +687,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _encode_targets(self, y, sample_weight, *, mode, classes):
+    def _encode_targets(self, y, sample_weight, *, mode, classes, name="y"):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if mode.fresh:
             self.target_scaler_ = checked_scaler(Y, sample_weight, "y")
@@ -635,7 +695,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             self.out_activation_ = "identity"
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(
-                f"y has {Y.shape[1]} outputs, but the fitted network has "
+                f"{name} has {Y.shape[1]} outputs, but the fitted network has "
                 f"{self.n_outputs_}. Set warm_start=False to train a new network."
             )
         return self.target_scaler_.transform(Y), sample_weight
@@ -653,13 +713,19 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
         """
+        return self._values_of(self._logits(X))
+
+    def _values_of(self, logits):
         # target_scaler_.inverse_transform's arithmetic, without its checks;
         # checked after it, which can overflow where the logits did not.
         with np.errstate(over="ignore", invalid="ignore"):
-            y = self._logits(X) * self.target_scaler_.scale_
+            y = logits * self.target_scaler_.scale_
             y += self.target_scaler_.mean_
         y = check_finite(y, "The prediction")
         return y.ravel() if self.n_outputs_ == 1 else y
+
+    def _score_logits(self, logits, y, sample_weight):
+        return r2_score(y, self._values_of(logits), sample_weight=sample_weight)
 
 
 def load(path):

@@ -108,6 +108,7 @@ def validate(estimator, *args, **kwargs):
             raise
         raise ValueError(
             f"The input holds values that are not usable numbers ({error}). "
-            "Encode categorical or text columns first, e.g. with OneHotEncoder "
-            "in a Pipeline, and rescale values beyond float64's range."
+            "Pass categorical or text columns in a DataFrame (with a category, "
+            "object or string dtype) or list them in categorical_features; "
+            "rescale values beyond float64's range."
         ) from None

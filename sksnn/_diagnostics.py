@@ -18,6 +18,7 @@ from sksnn._forward import (
     LEAKY_RELU_SLOPE,
     SELU_ALPHA,
     SELU_SCALE,
+    network_input,
 )
 
 SATURATION = 0.01  # a unit is saturated where f'(z) < 1% of f's largest slope
@@ -70,17 +71,27 @@ def _initial_weights(estimator, n_features, n_outputs):
         seeds=_random.stream_seeds(seed, _random.INIT_STREAM, len(hidden) + 1),
         dtype="float64",
     )
-    coefs, intercepts, _ = _network.get_weights(model)
-    return coefs, intercepts, []
+    weights = _network.get_weights(model)
+    return weights.coefs, weights.intercepts, []
+
+
+def _fitted_inputs(estimator, X):
+    """What a fitted network's first dense layer reads for X, in float64.
+
+    X is read and encoded as predict does it (categorical columns, missing
+    values), standardized, and its category codes embedded.
+    """
+    from sksnn import _tabular
+
+    table = _tabular.read(estimator, X, reset=False, mask=estimator.is_categorical_)
+    dtype = estimator.coefs_[0].dtype
+    Z = estimator._scale(estimator._encoding.transform(table, dtype))
+    Z = network_input(Z, estimator._embedding, estimator._embedding_layout())
+    return Z.astype(np.float64)
 
 
 def _weights(estimator, X, Y):
     if hasattr(estimator, "coefs_"):
-        if X.shape[1] != estimator.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(estimator).__name__} is "
-                f"expecting {estimator.n_features_in_} features as input."
-            )
         return estimator.coefs_, estimator.intercepts_, estimator._batch_norms
     if estimator.batch_norm:
         raise ValueError(
@@ -129,10 +140,12 @@ def layer_statistics(estimator, X, y=None):
     estimator : SNNClassifier or SNNRegressor
         Fitted, or unfitted: then the statistics are those of the weights
         ``fit`` would start from (same ``random_state``), "at initialization".
-    X : array-like of shape (n_samples, n_features)
-        Input, standardized as the estimator would (by its fitted scaler, or
-        by a scaler fitted on X for an unfitted estimator with
-        ``standardize=True``).
+    X : {array-like, DataFrame} of shape (n_samples, n_features)
+        Input, encoded and standardized as the estimator would (by its fitted
+        encoding and scaler, or by a scaler fitted on X for an unfitted
+        estimator with ``standardize=True``; an unfitted estimator takes
+        numeric X only). For a fitted estimator, layer 1's input is the
+        encoded X with its category codes embedded.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
         Targets; when given, the norm of the loss gradient with respect to
         each layer's kernel is reported too.
@@ -147,12 +160,18 @@ def layer_statistics(estimator, X, y=None):
         dead units (saturated on every sample), and ``grad_norm`` (NaN
         without y).
     """
-    X = check_array(X, dtype=np.float64)
+    fitted = hasattr(estimator, "coefs_")
+    if fitted:
+        X = _fitted_inputs(estimator, X)
+    else:
+        X = check_array(X, dtype=np.float64, ensure_all_finite=True)
     Y, out_activation = _targets(estimator, y)
+    if Y is not None and len(Y) != len(X):
+        raise ValueError(
+            f"X has {len(X)} rows but y has {len(Y)}; pass the targets of X's rows."
+        )
     coefs, intercepts, norms = _weights(estimator, X, Y)
-    if hasattr(estimator, "coefs_"):
-        X = estimator._scale(X.astype(coefs[0].dtype)).astype(np.float64)
-    elif estimator.standardize:
+    if not fitted and estimator.standardize:
         X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1)
     activation = estimator.activation
     hidden = ACTIVATIONS[activation]

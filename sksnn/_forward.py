@@ -100,6 +100,55 @@ class Weights(NamedTuple):
     coefs: list
     intercepts: list
     batch_norms: list
+    embedding: np.ndarray | None = None  # the tables of CategoryEmbedding, stacked
+
+
+class Embedding(NamedTuple):
+    """Where the network's input holds category codes, and their tables' sizes.
+
+    The input's first ``n_dense`` columns pass through; each further column
+    holds a code, a row of its own table (``sizes`` rows each, stacked in
+    one array of ``dim`` columns), which replaces it.
+    """
+
+    n_dense: int
+    sizes: tuple
+    dim: int
+
+    @property
+    def offsets(self):
+        """The first row of each column's table in the stacked array."""
+        return np.cumsum((0,) + tuple(self.sizes[:-1]), dtype=np.intp)
+
+    @property
+    def n_outputs(self):
+        """Width of the embedded input: the first layer's fan-in."""
+        return self.n_dense + len(self.sizes) * self.dim
+
+
+def embed(X, table, embedding):
+    """X with each code column replaced by its row of ``table`` (numpy).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, embedding.n_dense + len(embedding.sizes))
+        The network's input, codes last (integers stored as floats).
+    table : ndarray of shape (sum(embedding.sizes), embedding.dim)
+        The stacked tables.
+    embedding : Embedding
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, embedding.n_outputs)
+    """
+    codes = X[:, embedding.n_dense :].astype(np.intp) + embedding.offsets
+    rows = table[codes].reshape(X.shape[0], -1).astype(X.dtype, copy=False)
+    return np.hstack([X[:, : embedding.n_dense], rows])
+
+
+def network_input(X, table, embedding):
+    """What the first dense layer reads: standardized X, its codes embedded."""
+    return X if embedding is None else embed(X, table, embedding)
 
 
 def inference_scale(activation, dropout):

@@ -8,11 +8,14 @@ backends all work.
 import math
 from functools import partial
 
+import numpy as np
+
 from sksnn import _options
 from sksnn._backend import keras
 from sksnn._forward import (
     BATCH_NORM_EPSILON,
     LEAKY_RELU_SLOPE,
+    Embedding,
     Weights,
     alpha_dropout_scale,
 )
@@ -151,6 +154,60 @@ class WeightedBatchNormalization(keras.layers.BatchNormalization):
         return (inputs - mean) * inverse + self.beta
 
 
+def initial_embedding(sizes, dim, seed, dtype):
+    """The tables a new ``CategoryEmbedding`` starts from (numpy).
+
+    N(0, 1), the scale of a standardized input, except each table's row 0,
+    the slot of missing and unseen levels, which starts at zero: a level
+    that training never saw adds nothing rather than a random vector.
+    """
+    table = np.random.default_rng(seed).standard_normal((sum(sizes), dim))
+    table[Embedding(0, tuple(sizes), dim).offsets] = 0.0
+    return table.astype(dtype)
+
+
+@keras.saving.register_keras_serializable(package="sksnn")
+class CategoryEmbedding(keras.layers.Layer):
+    """Replace the input's category-code columns by rows of learned tables.
+
+    The first ``n_dense`` columns pass through; column ``n_dense + i`` holds
+    a code of categorical feature i, replaced by that row of its table of
+    ``sizes[i]`` rows and ``dim`` columns. The tables are one stacked
+    variable, ``embeddings``; ``_forward.embed`` is the same in numpy.
+    """
+
+    def __init__(self, n_dense, sizes, dim, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.n_dense, self.dim, self.seed = int(n_dense), int(dim), int(seed)
+        self.sizes = tuple(int(size) for size in sizes)
+        self.offsets = Embedding(self.n_dense, self.sizes, self.dim).offsets.tolist()
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight(
+            shape=(sum(self.sizes), self.dim), initializer="zeros", name="embeddings"
+        )
+        self.embeddings.assign(
+            initial_embedding(self.sizes, self.dim, self.seed, self.embeddings.dtype)
+        )
+
+    def call(self, inputs):
+        codes = ops.cast(inputs[:, self.n_dense :], "int32")
+        codes = codes + ops.convert_to_tensor(self.offsets, "int32")
+        rows = ops.take(self.embeddings, codes, axis=0)
+        rows = ops.reshape(rows, (-1, len(self.sizes) * self.dim))
+        return ops.concatenate([inputs[:, : self.n_dense], rows], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_dense + len(self.sizes) * self.dim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            n_dense=self.n_dense, sizes=list(self.sizes), dim=self.dim, seed=self.seed
+        )
+        return config
+
+
 def training_call(model, x, sample_weight):
     """``model(x, training=True)``, with ``sample_weight`` for batch norms.
 
@@ -213,6 +270,8 @@ def build_network(
     dropout_seeds=None,
     batch_norm=False,
     l2=0.0,
+    embedding=None,
+    embedding_seed=0,
 ):
     """Build the dense stack; its output is the logits.
 
@@ -240,6 +299,11 @@ def build_network(
         BatchNormalization between each hidden layer and its activation.
     l2 : float, default=0.0
         L2 penalty factor on the kernels (``l2 * sum(kernel ** 2)``).
+    embedding : Embedding, default=None
+        Where the input holds category codes (``n_features`` counts them): a
+        ``CategoryEmbedding`` in front looks them up. None: no codes.
+    embedding_seed : int, default=0
+        Seed of the embedding's initial tables.
 
     Returns
     -------
@@ -247,6 +311,12 @@ def build_network(
     """
     init = INITIALIZERS[kernel_initializer]
     layers = [keras.Input(shape=(n_features,), dtype=dtype)]
+    if embedding is not None:
+        layers.append(
+            CategoryEmbedding(
+                *embedding, seed=embedding_seed, dtype=dtype, name="embedding"
+            )
+        )
     for i, width in enumerate(hidden_layer_sizes):
         layers += _hidden_block(
             i,
@@ -283,6 +353,7 @@ def make_optimizer(solver, learning_rate, *, clipnorm=None, clipvalue=None):
 def get_weights(model):
     """Return the ``Weights`` of ``model`` as numpy arrays."""
     weights = Weights([], [], [])
+    table = None
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
             kernel, bias = layer.get_weights()
@@ -290,7 +361,9 @@ def get_weights(model):
             weights.intercepts.append(bias)
         elif isinstance(layer, keras.layers.BatchNormalization):
             weights.batch_norms.append(tuple(layer.get_weights()))
-    return weights
+        elif isinstance(layer, CategoryEmbedding):
+            table = layer.embeddings.numpy()
+    return weights._replace(embedding=table)
 
 
 def set_weights(model, weights):
@@ -302,9 +375,11 @@ def set_weights(model, weights):
             layer.set_weights(list(next(dense)))
         elif isinstance(layer, keras.layers.BatchNormalization):
             layer.set_weights(list(next(norms)))
+        elif isinstance(layer, CategoryEmbedding):
+            layer.embeddings.assign(weights.embedding)
 
 
-def initialize(model, kernel_initializer, seeds, dropout_seeds=None):
+def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_seed=0):
     """Give a built network the state ``build_network`` gives a new one.
 
     Parameters
@@ -314,6 +389,8 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None):
     kernel_initializer : str
         Key of ``INITIALIZERS``.
     seeds, dropout_seeds : sequence of int
+        As for ``build_network``.
+    embedding_seed : int, default=0
         As for ``build_network``.
     """
     init = INITIALIZERS[kernel_initializer]
@@ -332,6 +409,11 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None):
                 (layer.moving_variance, 1),
             ):
                 variable.assign(ops.full(variable.shape, value, variable.dtype))
+        elif isinstance(layer, CategoryEmbedding):
+            table = layer.embeddings
+            table.assign(
+                initial_embedding(layer.sizes, layer.dim, embedding_seed, table.dtype)
+            )
 
 
 def seed_dropout(model, seeds):

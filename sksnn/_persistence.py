@@ -100,6 +100,8 @@ def _arrays(estimator):
     for i, norm in enumerate(estimator._batch_norms):
         for name, value in zip(("gamma", "beta", "mean", "variance"), norm):
             arrays[f"batch_norm_{i}_{name}"] = value
+    if estimator._embedding is not None:
+        arrays["embedding"] = estimator._embedding
     arrays.update(_scaler_arrays("scaler", estimator.scaler_))
     arrays.update(
         _scaler_arrays("target_scaler", getattr(estimator, "target_scaler_", None))
@@ -139,6 +141,10 @@ def save(estimator, path):
         "fitted": {k: _json_value(getattr(estimator, k)) for k in _JSON_ATTRIBUTES},
         "labels": _labels(estimator),
         "n_batch_norms": len(estimator._batch_norms),
+        "encoding": estimator._encoding.to_document(),
+        "is_categorical": None
+        if estimator.is_categorical_ is None
+        else estimator.is_categorical_.tolist(),
     }
     try:
         text = json.dumps(document, allow_nan=True)
@@ -227,6 +233,20 @@ def _scaler(arrays, prefix):
     return scaler
 
 
+def _restore_encoding(estimator, document):
+    from sksnn import _tabular
+
+    if "encoding" not in document:  # files of sksnn before categorical support
+        scaler = estimator.scaler_
+        fill = np.zeros(estimator.n_features_in_) if scaler is None else scaler.mean_
+        estimator._encoding = _tabular.identity(estimator.n_features_in_, fill)
+        estimator.is_categorical_ = None
+        return
+    estimator._encoding = _tabular.Encoding.from_document(document["encoding"])
+    mask = document["is_categorical"]
+    estimator.is_categorical_ = None if mask is None else np.asarray(mask, dtype=bool)
+
+
 def _restore_labels(estimator, labels):
     dtype = object if labels["dtype"] == "object" else np.dtype(labels["dtype"])
     classes = np.asarray(labels["classes"], dtype=dtype)
@@ -262,8 +282,11 @@ def load(path, classes):
         )
         for name, value in document["fitted"].items():
             setattr(estimator, name, _from_json(value))
-        if "_network_params" not in document["fitted"]:  # sksnn 0.1.0's files
-            estimator._network_params = _fitted_parameters(estimator)
+        # Files written before a parameter existed: it was at its default.
+        estimator._network_params = {
+            **_fitted_parameters(estimator),
+            **getattr(estimator, "_network_params", {}),
+        }
         estimator._solver_state = None
         n_layers = estimator.n_layers_ - 1
         estimator.coefs_ = [arrays[f"coef_{i}"] for i in range(n_layers)]
@@ -276,6 +299,8 @@ def load(path, classes):
             for i in range(document["n_batch_norms"])
         ]
         estimator.scaler_ = _scaler(arrays, "scaler")
+        estimator._embedding = arrays.get("embedding")
+        _restore_encoding(estimator, document)
         if document["labels"] is not None:
             _restore_labels(estimator, document["labels"])
         else:

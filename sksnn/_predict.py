@@ -8,7 +8,7 @@ from functools import cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from sksnn._forward import forward, standardize
+from sksnn._forward import forward, network_input, standardize
 
 PREDICT_CHUNK_ROWS = 2048
 
@@ -39,7 +39,7 @@ def chunking(n_rows):
     return threads, math.ceil(n_rows / n_chunks)
 
 
-def logits(X, weights, activation, hidden_scale, standardization):
+def logits(X, weights, activation, hidden_scale, standardization, embedding=None):
     """The network's output on X (numpy), in row chunks on BLAS's threads.
 
     Parameters
@@ -54,6 +54,8 @@ def logits(X, weights, activation, hidden_scale, standardization):
         The factor after each hidden activation (``inference_scale``).
     standardization : tuple of ndarray or None
         ``(center, scale)`` of X, or None when X is used as it is.
+    embedding : Embedding, default=None
+        Where X holds category codes, looked up in ``weights.embedding``.
 
     Returns
     -------
@@ -70,7 +72,11 @@ def logits(X, weights, activation, hidden_scale, standardization):
             rows = standardize(rows, *standardization)
         with np.errstate(over="ignore", invalid="ignore"):  # per thread
             out[start : start + size] = forward(
-                rows, *weights[:2], activation, weights.batch_norms, hidden_scale
+                network_input(rows, weights.embedding, embedding),
+                *weights[:2],
+                activation,
+                weights.batch_norms,
+                hidden_scale,
             )
 
     starts = range(0, X.shape[0], size)

@@ -14,7 +14,12 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from sksnn import _engine, _random
-from sksnn._forward import Weights, batch_norm_statistics, forward, standardize
+from sksnn._forward import (
+    batch_norm_statistics,
+    forward,
+    network_input,
+    standardize,
+)
 
 MIN_ADAPTIVE_LEARNING_RATE = 1e-6  # MLP's floor for learning_rate='adaptive'
 
@@ -25,7 +30,15 @@ DIVERGENCE_FIX = (
 
 # Parameters that define the fitted network: warm_start and partial_fit,
 # which continue it, cannot change them.
-NETWORK_PARAMETERS = ("hidden_layer_sizes", "activation", "batch_norm", "standardize")
+NETWORK_PARAMETERS = (
+    "hidden_layer_sizes",
+    "activation",
+    "batch_norm",
+    "standardize",
+    "categorical_features",
+    "max_onehot_levels",
+    "embedding_dim",
+)
 # partial_fit continues the solver's state as well, which these shape.
 SOLVER_PARAMETERS = ("dropout", "solver", "clipnorm", "clipvalue")
 
@@ -69,6 +82,10 @@ def network_parameters(estimator, hidden):
     """The parameters that a continued call must find unchanged."""
     params = {name: getattr(estimator, name) for name in NETWORK_PARAMETERS}
     params["hidden_layer_sizes"] = tuple(hidden)
+    features = params["categorical_features"]
+    if not (features is None or isinstance(features, str)):
+        # Compared with != when continued: a tuple, not an array.
+        params["categorical_features"] = tuple(np.asarray(features).tolist())
     params.update((name, getattr(estimator, name)) for name in SOLVER_PARAMETERS)
     return params
 
@@ -151,18 +168,14 @@ class TrainingRun:
         """Copy the network's weights to the estimator."""
         from sksnn import _network
 
-        est = self.estimator
-        est.coefs_, est.intercepts_, est._batch_norms = _network.get_weights(
-            self.engine.model
-        )
+        self.estimator._set_weights(_network.get_weights(self.engine.model))
 
     def _push(self, weights):
         """Give the network and the estimator ``weights``."""
         from sksnn import _network
 
         _network.set_weights(self.engine.model, weights)
-        est = self.estimator
-        est.coefs_, est.intercepts_, est._batch_norms = weights
+        self.estimator._set_weights(weights)
 
     def _load(self):
         """Give the engine the state the call starts from."""
@@ -180,6 +193,7 @@ class TrainingRun:
                     est.kernel_initializer,
                     _random.stream_seeds(self.seed, _random.INIT_STREAM, n_hidden + 1),
                     _random.stream_seeds(self.seed, _random.DROPOUT_STREAM, n_hidden),
+                    _embedding_seed(self.seed),
                 )
             state = engine.optimizer_state if continued is None else continued
             _network.restore_optimizer(engine.optimizer, state, self.learning_rate)
@@ -249,10 +263,11 @@ class TrainingRun:
         if self.previous is not None:
             candidates.append((est.n_iter_ - 2, self.previous))
         X = self._scaled(self.train.X)
+        layout = est._embedding_layout()
         for epoch, weights in candidates:
             with np.errstate(over="ignore", invalid="ignore"):
                 logits = forward(
-                    X,
+                    network_input(X, weights.embedding, layout),
                     *weights[:2],
                     est.activation,
                     weights.batch_norms,
@@ -290,7 +305,7 @@ class TrainingRun:
         if val is None:
             last, best, sign = est.loss_curve_[-1], est.best_loss_, -1
         else:
-            last = est.score(val.X, val.y, sample_weight=val.w)
+            last = est._validation_score(val)
             est.validation_scores_.append(float(last))
             best, sign = est.best_validation_score_, 1
         if sign * last < sign * best + est.tol:
@@ -335,12 +350,13 @@ class TrainingRun:
         if self.best is not None:
             self._push(self.best)
         if est._batch_norms:
+            inputs = network_input(
+                self._scaled(train.X), est._embedding, est._embedding_layout()
+            )
             self._push(
-                Weights(
-                    est.coefs_,
-                    est.intercepts_,
-                    batch_norm_statistics(
-                        self._scaled(train.X),
+                est._weights()._replace(
+                    batch_norms=batch_norm_statistics(
+                        inputs,
                         est.coefs_,
                         est.intercepts_,
                         est.activation,
@@ -379,7 +395,8 @@ def _engine_key(est, hidden, dtype, batch_size):
     return (
         _backend.backend_name(),
         dtype,
-        est.n_features_in_,
+        est._encoding.n_inputs,
+        est._embedding_layout(),
         tuple(hidden),
         est.n_outputs_,
         est.out_activation_,
@@ -418,7 +435,7 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
     from sksnn import _network
 
     return _network.build_network(
-        est.n_features_in_,
+        est._encoding.n_inputs,
         hidden,
         est.n_outputs_,
         activation=params["activation"],
@@ -430,4 +447,10 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         batch_norm=params["batch_norm"],
         # MLP's penalty: alpha / 2 * ||W||^2 per mini-batch of its size.
         l2=0.5 * est.alpha / batch_size,
+        embedding=est._embedding_layout(),
+        embedding_seed=_embedding_seed(seed),
     )
+
+
+def _embedding_seed(seed):
+    return _random.stream_seeds(seed, _random.EMBEDDING_STREAM, 1)[0]

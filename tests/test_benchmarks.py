@@ -105,3 +105,35 @@ def test_bench_seeds_quick():
     assert set(bench.CONFIGS) <= set(rows)
     assert {"sklearn MLP (100,)", "HistGradientBoosting"} <= set(rows)
     assert all(0 <= np.mean(r[0]) <= 1 for r in rows.values())
+
+
+def test_bench_tabular_quick(tmp_path, capsys):
+    """bench_tabular --quick scores every model on the same folds and ranks them."""
+    bench = _load("bench_tabular")
+    results, summary = bench.main(
+        [
+            "--quick",
+            "--models",
+            "sksnn",
+            "sksnn_ct",
+            "mlp",
+            "hgb",
+            "--variant",
+            'onehot={"max_onehot_levels": 1000}',
+            "--json",
+            str(tmp_path / "out.json"),
+        ]
+    )
+    names = ["sksnn", "sksnn_ct", "mlp", "hgb", "onehot"]
+    assert set(results) == set(bench.QUICK_TABLES)
+    for row in results.values():
+        assert set(row) == set(names)
+        assert all(len(row[n]["scores"]) == 2 for n in names)
+        assert all(np.isfinite(row[n]["scores"]).all() for n in names)
+    ranks = summary["mean_rank"]
+    assert sorted(ranks) == sorted(names)
+    assert sum(ranks.values()) == pytest.approx(sum(range(1, len(names) + 1)))
+    out = capsys.readouterr().out
+    assert "sksnn vs hgb: wins on" in out and "mean rank:" in out
+    written = json.loads((tmp_path / "out.json").read_text())
+    assert written["summary"]["mean_rank"] == ranks

@@ -12,15 +12,28 @@ import sksnn._classes
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_usage_example_runs(capsys):
-    """The first Python block of README.md runs and prints a good accuracy."""
-    block = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
+def _run_readme_block(index, capsys):
+    """Run the README's Python block number ``index``; return what it printed."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exec(compile(block, "README.md", "exec"), {})
-    out = capsys.readouterr().out
+        exec(compile(blocks[index], "README.md", "exec"), {})
+    return capsys.readouterr().out
+
+
+def test_readme_usage_example_runs(capsys):
+    """The first Python block of README.md runs and prints a good accuracy."""
+    out = _run_readme_block(0, capsys)
     accuracy = float(re.search(r"test accuracy: ([0-9.]+)", out).group(1))
     assert accuracy > 0.9
+
+
+def test_readme_raw_frame_example_runs(capsys):
+    """The README's second Python block fits a raw DataFrame and predicts."""
+    out = _run_readme_block(1, capsys)
+    accuracy = float(re.search(r"5-fold accuracy: ([0-9.]+)", out).group(1))
+    assert accuracy > 0.9
+    assert "[False False  True  True False  True]" in out
 
 
 @pytest.mark.parametrize("name", ["SNNClassifier", "SNNRegressor"])
