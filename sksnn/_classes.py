@@ -392,7 +392,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             The input data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values.
@@ -496,7 +496,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             The input data.
 
         Returns
@@ -518,7 +518,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             The input data.
 
         Returns
@@ -542,7 +542,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             Test samples.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             True labels for X. Rows whose label is not in ``classes_`` count
@@ -672,7 +672,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             The input data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values.
@@ -705,7 +705,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             The input data.
 
         Returns
