@@ -119,7 +119,9 @@ def test_the_encoding_is_the_one_hot_matrix_written_by_hand():
 
 def test_many_levels_are_embedded_and_few_one_hot():
     frame = _frame()
-    est = SNNRegressor(**SMALL, embedding_dim=3).fit(frame, _target(frame))
+    est = SNNRegressor(**SMALL, max_onehot_levels=9, embedding_dim=3).fit(
+        frame, _target(frame)
+    )
     n_levels = frame["many"].nunique()
     # x, z, b; x's indicator; c: 3 levels; t: 2 levels and the missing slot.
     n_dense = 3 + 1 + 3 + 3
@@ -131,6 +133,10 @@ def test_many_levels_are_embedded_and_few_one_hot():
     )
     assert everything_one_hot.coefs_[0].shape[0] == n_dense + n_levels
     assert everything_one_hot._embedding is None
+    # The default embeds every categorical column: c (3 levels), t (2), many.
+    default = SNNRegressor(**SMALL).fit(frame, _target(frame))
+    assert default._encoding.embedding_sizes == [4, 3, n_levels + 1]
+    assert default.coefs_[0].shape[0] == 3 + 1 + 3 * 8
 
 
 def test_the_numpy_forward_pass_matches_keras_with_an_embedding():
@@ -201,7 +207,9 @@ def test_categorical_features_by_index_on_an_array():
     X = np.column_stack([rng.normal(size=300), codes])
     y = np.array([-1.0, 2.0, 0.0, 3.0])[codes]
     for categorical in ([1], [False, True]):
-        est = SNNRegressor(**SMALL, categorical_features=categorical).fit(X, y)
+        est = SNNRegressor(
+            **SMALL, categorical_features=categorical, max_onehot_levels=9
+        ).fit(X, y)
         assert est.is_categorical_.tolist() == [False, True]
         assert est.coefs_[0].shape[0] == 1 + 4  # a number and a 4-level block
         assert est.score(X, y) > 0.9
