@@ -306,8 +306,8 @@ default=None
         n_dense = self._encoding.n_dense
         self.scaler_ = (
             _data.checked_scaler(train.X[:, :n_dense], train.w, "X")
-            if self.standardize
-            else None
+            if self.standardize and n_dense
+            else None  # nothing to standardize: every column is embedded
         )
         self.n_layers_ = len(hidden) + 2
         self.n_iter_ = 0

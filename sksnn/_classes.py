@@ -242,7 +242,9 @@ _COMMON_ATTRIBUTES = """
         Keras object.
 
     scaler_ : StandardScaler or None
-        The fitted input scaler, or None when ``standardize=False``. It
+        The fitted input scaler, or None when ``standardize=False`` (or when
+        every column of X is categorical and embedded, so that none is left to
+        standardize). It
         standardizes the encoded numeric columns: the numeric features, the
         missing-value indicators and the one-hot columns (not the category
         codes of embedded columns).

@@ -182,6 +182,17 @@ def test_a_declared_category_unseen_in_fit_counts_as_missing():
     assert not np.allclose(est.predict(never), est.predict(rows))
 
 
+def test_a_frame_of_categories_only_trains():
+    # With every column embedded, nothing is left for the scaler.
+    frame = pd.DataFrame({"c": pd.Categorical(list("abcab") * 40)})
+    y = np.where(frame["c"] == "a", "yes", "no")
+    est = SNNClassifier(**SMALL).fit(frame, y)
+    assert est.scaler_ is None
+    assert est.score(frame, y) == 1.0
+    one_hot = SNNClassifier(**SMALL, max_onehot_levels=9).fit(frame, y)
+    assert one_hot.scaler_.mean_.shape == (3,)
+
+
 def test_a_numeric_frame_predicts_as_its_array():
     X = np.random.default_rng(0).normal(size=(100, 3))
     y = X @ [1.0, -2.0, 0.5]
