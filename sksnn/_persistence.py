@@ -25,7 +25,9 @@ import numpy as np
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 FORMAT = "sksnn-model"
-FORMAT_VERSION = 1
+# 2: categorical columns and missing values (the "encoding" entry). A model
+# that needs neither is written as format 1, which older sksnn reads right.
+FORMAT_VERSION = 2
 
 # Fitted scalars and lists stored as JSON; arrays go to arrays.npz.
 _JSON_ATTRIBUTES = [
@@ -134,7 +136,7 @@ def save(estimator, path):
     check_is_fitted(estimator)
     document = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": 1 if estimator._encoding.is_identity else FORMAT_VERSION,
         "versions": {p: _version(p) for p in ("sksnn", "keras", "scikit-learn")},
         "class": type(estimator).__name__,
         "params": {k: _json_value(v) for k, v in estimator.get_params().items()},

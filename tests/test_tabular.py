@@ -391,6 +391,20 @@ def test_pickle_and_save_load_predict_the_same(Estimator, tmp_path):
         assert copy.is_categorical_.tolist() == est.is_categorical_.tolist()
 
 
+def test_files_older_sksnn_would_misread_say_so(tmp_path):
+    # sksnn before categorical support reads format 1 and refuses later ones.
+    import json
+    import zipfile
+
+    frame = _frame()
+    versions = {}
+    for name, X in (("frame", frame), ("array", frame[["x", "z"]].fillna(0))):
+        SNNRegressor(**SMALL).fit(X, _target(frame)).save(tmp_path / name)
+        with zipfile.ZipFile(tmp_path / name) as archive:
+            versions[name] = json.loads(archive.read("model.json"))["format_version"]
+    assert versions == {"frame": 2, "array": 1}
+
+
 def test_save_refuses_levels_json_cannot_hold(tmp_path):
     frame = pd.DataFrame(
         {"when": pd.Categorical(pd.to_datetime(["2020-01-01", "2021-01-01"] * 20))}
