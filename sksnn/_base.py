@@ -50,7 +50,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "kernel_initializer": [StrOptions(set(_options.INITIALIZERS))],
         "solver": [StrOptions(set(_options.SOLVERS))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "learning_rate": [StrOptions({"constant", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "adaptive", "cosine", "coslog4"})],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -69,6 +69,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "standardize": ["boolean"],
+        "input_clip": [None, Interval(Real, 0, None, closed="neither")],
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "max_onehot_levels": [Interval(Integral, 0, None, closed="left")],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
@@ -100,6 +101,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         early_stopping,
         validation_fraction,
         standardize,
+        input_clip,
         categorical_features,
         max_onehot_levels,
         embedding_dim,
@@ -126,6 +128,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.standardize = standardize
+        self.input_clip = input_clip
         self.categorical_features = categorical_features
         self.max_onehot_levels = max_onehot_levels
         self.embedding_dim = embedding_dim
@@ -135,6 +138,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.device = device
 
     # -- what the subclasses provide -------------------------------------
+
+    def _training_targets(self, Y):
+        """The encoded targets the loss trains on (the classifier smooths them)."""
+        return Y
 
     @abstractmethod
     def _encode_targets(self, y, sample_weight, *, mode, classes, name="y"):
@@ -194,16 +201,6 @@ default=None
         validation = _validation_arguments(self, X_val, y_val, sample_weight_val)
         return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
-    def _partial_fit_available(self):
-        # partial_fit is hidden (an AttributeError, as MLP does for lbfgs)
-        # rather than failing, so that tools probing for it skip it.
-        if self.early_stopping:
-            raise AttributeError(
-                "partial_fit is not available with early_stopping=True: it trains "
-                "one epoch per call. Set early_stopping=False, or call fit."
-            )
-        return True
-
     def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
         mode = Mode.of(self, incremental=incremental)
         hidden = _data.check_hidden_layer_sizes(self.hidden_layer_sizes)
@@ -217,8 +214,10 @@ default=None
         if mode.fresh:
             self._initialize(train, hidden)
         if mode is not Mode.PARTIAL_FIT:
-            self.validation_scores_ = [] if self.early_stopping else None
-            self.best_validation_score_ = -np.inf if self.early_stopping else None
+            # partial_fit ignores early_stopping, as MLP's does.
+            early = self.early_stopping and not mode.incremental
+            self.validation_scores_ = [] if early else None
+            self.best_validation_score_ = -np.inf if early else None
         self._network_params = params
         self._hidden_scale = inference_scale(self.activation, self.dropout)
         self._model = None
@@ -264,11 +263,12 @@ default=None
         # which saves a scaled copy of X per call (4 ms, 4% of an epoch of
         # partial_fit on MNIST-5k at batch size 256).
         X = np.asarray(self._encoding.transform(table, dtype))
-        data = _data.Data(X, y, np.asarray(Y, dtype=dtype), weights.astype(dtype))
+        Y = self._training_targets(np.asarray(Y, dtype=dtype))
+        data = _data.Data(X, y, Y, weights.astype(dtype))
         val = None
         if validation is not None:
             val = self._validation_data(*validation, dtype, classes)
-        elif self.early_stopping:
+        elif self.early_stopping and not mode.incremental:
             data, val = _data.split(
                 data,
                 validation_fraction=self.validation_fraction,
@@ -320,19 +320,23 @@ default=None
         return standardize(X, *self._standardization(X.dtype))
 
     def _standardization(self, dtype):
-        """``(center, scale)`` of the network's input, in ``dtype``.
+        """``(center, scale, clip)`` of the network's input, in ``dtype``.
 
         The scaler's statistics for the numeric, indicator and one-hot
         columns, 0 and 1 for category codes (and for every column without a
         scaler). In X's dtype: float32 input is scaled in float32, without a
-        float64 copy of it.
+        float64 copy of it. ``clip`` is ``(n_numeric, input_clip)``, or None
+        when the numeric columns are not clipped (see ``standardize``).
         """
         n_inputs = self._encoding.n_inputs
         center, scale = np.zeros(n_inputs, dtype), np.ones(n_inputs, dtype)
         if self.scaler_ is not None:
             n_dense = self._encoding.n_dense
             center[:n_dense], scale[:n_dense] = self.scaler_.mean_, self.scaler_.scale_
-        return center, scale
+        bound = self._network_params.get("input_clip")
+        n_numeric = len(self._encoding.numeric)
+        clip = None if bound is None or not n_numeric else (n_numeric, bound)
+        return center, scale, clip
 
     def _embedding_layout(self):
         """The ``Embedding`` of the network's input, or None without codes."""
@@ -374,11 +378,9 @@ default=None
     def _network_logits(self, X):
         """The network's output on encoded X (numpy)."""
         X = X.astype(self.coefs_[0].dtype, copy=False)
-        standardization = (
-            None
-            if self.scaler_ is None and self._embedding is None
-            else self._standardization(X.dtype)
-        )
+        standardization = self._standardization(X.dtype)
+        if self.scaler_ is None and standardization[2] is None:
+            standardization = None  # X goes in as it is (codes are not scaled)
         return _predict.logits(
             X,
             self._weights(),
@@ -466,6 +468,10 @@ default=None
                 is_categorical_=None,
                 _embedding=None,
             )
+        for name, value in _persistence.added_parameters(type(self)).items():
+            state.setdefault(name, value)  # pickled before the parameter existed
+            if "_network_params" in state:
+                state["_network_params"].setdefault(name, value)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -1,14 +1,14 @@
 """SNNClassifier and SNNRegressor: what differs between them."""
 
 import textwrap
+from numbers import Real
 
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
@@ -72,11 +72,21 @@ _COMMON_PARAMETERS = """
     learning_rate_init : float, default=0.001
         The initial step size of the solver.
 
-    learning_rate : {'constant', 'adaptive'}, default='constant'
+    learning_rate : {'constant', 'adaptive', 'cosine', 'coslog4'}, \
+default='constant'
         ``'adaptive'`` divides the step size by 5 each time the monitored
         loss (or validation score) stops improving by ``tol`` for
         ``n_iter_no_change`` epochs, and stops below 1e-6, as in MLP; use it
-        when the loss plateaus at a step size that is too large.
+        when the loss plateaus at a step size that is too large. The two
+        schedules set each epoch's step size from ``learning_rate_init`` and
+        the share t of ``max_iter`` done (at the epoch's middle):
+        ``'cosine'`` multiplies it by (1 + cos(pi t)) / 2, a decay to 0;
+        ``'coslog4'`` by (1 - cos(2 pi log2(1 + 15 t))) / 2, RealMLP's four
+        cosine cycles on a log-time axis (Holzmueller et al. 2024), rising
+        from 0 at the start of each cycle. They plan for ``max_iter`` epochs:
+        combine them with ``n_iter_no_change=np.inf`` to train them all (and
+        ``early_stopping=True`` to keep the best). In ``partial_fit`` t counts
+        the calls and starts again after ``max_iter`` of them.
 
     batch_size : int or 'auto', default='auto'
         Size of the mini-batches; ``'auto'`` is ``min(200, n_samples)``.
@@ -125,7 +135,12 @@ _COMMON_PARAMETERS = """
         the classifier), stop when the validation score (accuracy or R^2)
         has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
         restore the weights of the best epoch. Use it when the network
-        overfits and you cannot tune ``max_iter``.
+        overfits and you cannot tune ``max_iter``. The held-out rows are
+        chosen by a hash of each row's content salted by ``random_state``:
+        equal rows fall on the same side, and a row of weight 2 is held out
+        exactly when its two copies would be, so that sample weights still
+        act as repeated rows. Pass ``X_val`` and ``y_val`` to fit to choose
+        the rows yourself. ``partial_fit`` ignores it, as MLP's does.
 
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
@@ -134,6 +149,14 @@ _COMMON_PARAMETERS = """
         Standardize the input features to mean 0 and variance 1 (weighted by
         ``sample_weight``) inside the estimator. Self-normalization needs
         standardized inputs; set it to False only if the input already is.
+
+    input_clip : float or None, default=None
+        Smoothly clip the standardized numeric columns to
+        ``(-input_clip, input_clip)`` with x / sqrt(1 + (x / input_clip)^2),
+        which leaves values well inside the bound about unchanged (RealMLP
+        uses 3): a few extreme values then cannot dominate the first layer.
+        None leaves them as they are. Indicators, one-hot columns and
+        category codes are not clipped.
 
     categorical_features : array-like of {bool, int, str} or 'from_dtype' or \
 None, default='from_dtype'
@@ -298,6 +321,15 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         them inversely to their frequency in y. Multiplies ``sample_weight``.
         Use it when a minority class matters more than its share.
 
+    label_smoothing : float, default=0.0
+        Train on targets moved ``label_smoothing`` of the way towards the
+        uniform distribution (``(1 - e) y + e / K``, K the number of classes,
+        2 per label for binary and multilabel targets), which keeps the
+        network from driving its logits to extremes (RealMLP uses 0.1). It
+        changes the training loss only: validation scores and predictions
+        are on the labels, and ``loss_curve_`` includes the smoothed
+        targets' entropy.
+
     Attributes
     ----------
     classes_ : ndarray or list of ndarray of shape (n_classes,)
@@ -329,6 +361,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
     _parameter_constraints: dict = {
         **BaseSNN._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -352,6 +385,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         early_stopping=False,
         validation_fraction=0.1,
         standardize=True,
+        input_clip=None,
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,
@@ -360,6 +394,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         verbose=0,
         device="auto",
         class_weight=None,
+        label_smoothing=0.0,
     ):
         super().__init__(
             hidden_layer_sizes,
@@ -380,6 +415,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             standardize=standardize,
+            input_clip=input_clip,
             categorical_features=categorical_features,
             max_onehot_levels=max_onehot_levels,
             embedding_dim=embedding_dim,
@@ -389,8 +425,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             device=device,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
-    @available_if(BaseSNN._partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     @_with_partial_fit_notes
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -423,6 +459,13 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         self._check_labels(y, name)
         weights = sample_weight * self._class_weights(y, mode.incremental)
         return self._one_hot(y), weights
+
+    def _training_targets(self, Y):
+        """Y smoothed by ``label_smoothing`` (see the parameter)."""
+        if not self.label_smoothing:
+            return Y
+        k = 2 if self.out_activation_ == "logistic" else Y.shape[1]
+        return (1 - self.label_smoothing) * Y + self.label_smoothing / k
 
     def _one_hot(self, y):
         """``LabelBinarizer.transform(y)`` for labels that _check_labels passed.
@@ -634,6 +677,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         early_stopping=False,
         validation_fraction=0.1,
         standardize=True,
+        input_clip=None,
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,
@@ -661,6 +705,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             standardize=standardize,
+            input_clip=input_clip,
             categorical_features=categorical_features,
             max_onehot_levels=max_onehot_levels,
             embedding_dim=embedding_dim,
@@ -670,7 +715,6 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             device=device,
         )
 
-    @available_if(BaseSNN._partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     @_with_partial_fit_notes
     def partial_fit(self, X, y, sample_weight=None):

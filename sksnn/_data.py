@@ -4,7 +4,6 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import validate_data
 
@@ -37,7 +36,16 @@ def check_hidden_layer_sizes(hidden_layer_sizes):
 
 
 def split(data, *, validation_fraction, stratify, seed):
-    """Hold out ``validation_fraction`` of the rows; return ``(train, val)``."""
+    """Hold out ``validation_fraction`` of the rows; return ``(train, val)``.
+
+    Which rows are held out depends on their content, not their positions:
+    each row (its features and target) gets a hash salted by the seed, and
+    the rows of the smallest hashes are held out until they carry
+    ``validation_fraction`` of the sample weight (of each class, when
+    stratified). Equal rows so land on the same side, and a row of weight 2
+    goes where two copies of it go: weighted rows train and validate as
+    repeated rows do (scikit-learn's sample-weight equivalence).
+    """
     n_samples = data.X.shape[0]
     n_val = _validation_size(n_samples, validation_fraction, stratify)
     if not 0 < n_val < n_samples:
@@ -48,13 +56,56 @@ def split(data, *, validation_fraction, stratify, seed):
             "Change validation_fraction, pass more samples, or set "
             "early_stopping=False."
         )
-    train, val = train_test_split(
-        np.arange(n_samples),
-        test_size=n_val,
-        stratify=stratify,
-        random_state=_random.stream_seeds(seed, _random.VALIDATION_STREAM, 1)[0],
-    )
+    salt = _random.stream_seeds(seed, _random.VALIDATION_STREAM, 1)[0]
+    hashes = _row_hashes(data.X, data.y, salt)
+    if stratify is None:
+        groups, at_least = [np.arange(n_samples)], 2  # R^2 needs two rows
+    else:
+        groups = [np.flatnonzero(stratify == c) for c in np.unique(stratify)]
+        at_least = 1
+    held_out = np.zeros(n_samples, dtype=bool)
+    for rows in groups:
+        held_out[rows] = _lowest_hashes(
+            hashes[rows], data.w[rows], validation_fraction, at_least
+        )
+    if held_out.all() or not held_out.any():
+        raise ValueError(
+            f"early_stopping=True found no split of these {n_samples} samples "
+            "into training and validation rows: they hold too few distinct "
+            "rows. Pass more samples, or set early_stopping=False."
+        )
+    train, val = np.flatnonzero(~held_out), np.flatnonzero(held_out)
     return Data(*(a[train] for a in data)), Data(*(a[val] for a in data))
+
+
+def _row_hashes(X, y, salt):
+    """A 64-bit hash of each row of X and y, salted (pandas' row hash)."""
+    import pandas as pd
+
+    columns = {f"x{i}": X[:, i] for i in range(X.shape[1])}
+    y = np.asarray(y)
+    columns |= {f"y{i}": column for i, column in enumerate(y.reshape(len(y), -1).T)}
+    columns["salt"] = np.full(len(y), salt)
+    frame = pd.DataFrame(columns)
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def _lowest_hashes(hashes, weights, fraction, at_least):
+    """Mask of the rows of the smallest hashes that carry ``fraction`` of the
+    weight, and at least ``at_least`` distinct rows while others remain.
+
+    Rows of zero weight count for nothing: the cut is a hash value, which
+    removing them (or repeating the others) does not move.
+    """
+    unique, inverse = np.unique(hashes, return_inverse=True)
+    weight = np.bincount(inverse, weights=weights, minlength=len(unique))
+    weighed = np.flatnonzero(weight > 0)
+    if len(weighed) < 2:
+        return np.zeros(len(hashes), dtype=bool)
+    covered = np.cumsum(weight[weighed])
+    n_held = int(np.searchsorted(covered, fraction * covered[-1]) + 1)
+    n_held = min(max(n_held, at_least), len(weighed) - 1)
+    return inverse <= weighed[n_held - 1]
 
 
 def _validation_size(n_samples, validation_fraction, stratify):

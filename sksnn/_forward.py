@@ -160,11 +160,26 @@ def inference_scale(activation, dropout):
     return alpha_dropout_scale(dropout) if activation == "selu" and dropout > 0 else 1.0
 
 
-def standardize(X, center, scale):
-    """``(X - center) / scale`` as one new array."""
+def standardize(X, center, scale, clip=None):
+    """``(X - center) / scale`` as one new array, smoothly clipped by ``clip``.
+
+    ``clip`` is None or ``(n_columns, bound)``: the first ``n_columns``
+    (the numeric ones) are then passed through ``smooth_clip``.
+    """
     scaled = np.subtract(X, center)
     scaled /= scale
+    if clip is not None:
+        n_columns, bound = clip
+        scaled[:, :n_columns] = smooth_clip(scaled[:, :n_columns], bound)
     return scaled
+
+
+def smooth_clip(x, bound):
+    """``x / sqrt(1 + (x / bound)^2)``: about x where ``|x| << bound``, within
+    ``(-bound, bound)`` everywhere (RealMLP's clipping of standardized inputs,
+    Holzmueller et al. 2024).
+    """
+    return x / np.sqrt(1.0 + np.square(x / bound))
 
 
 def alpha_dropout_scale(rate):

@@ -216,6 +216,17 @@ def _read(path):
     return document, arrays
 
 
+# Parameters added after the first release, at the value that gives what
+# sksnn did before they existed: a file or pickle without one was fitted so.
+ADDED_PARAMETERS = {"input_clip": None, "label_smoothing": 0.0}
+
+
+def added_parameters(Estimator):
+    """``{name: value before it existed}`` of ``Estimator``'s added parameters."""
+    names = Estimator._get_param_names()
+    return {k: v for k, v in ADDED_PARAMETERS.items() if k in names}
+
+
 def _fitted_parameters(estimator):
     from sksnn._data import check_hidden_layer_sizes
     from sksnn._training import network_parameters
@@ -279,9 +290,9 @@ def load(path, classes):
             f"{path!s} holds an unknown estimator {document.get('class')!r}."
         )
     try:
-        estimator = classes[document["class"]](
-            **{k: _from_json(v) for k, v in document["params"].items()}
-        )
+        Estimator = classes[document["class"]]
+        params = {k: _from_json(v) for k, v in document["params"].items()}
+        estimator = Estimator(**{**added_parameters(Estimator), **params})
         for name, value in document["fitted"].items():
             setattr(estimator, name, _from_json(value))
         # Files written before a parameter existed: it was at its default.

@@ -35,12 +35,21 @@ NETWORK_PARAMETERS = (
     "activation",
     "batch_norm",
     "standardize",
+    "input_clip",
     "categorical_features",
     "max_onehot_levels",
     "embedding_dim",
 )
 # partial_fit continues the solver's state as well, which these shape.
 SOLVER_PARAMETERS = ("dropout", "solver", "clipnorm", "clipvalue")
+
+
+# learning_rate's schedules: the factor on learning_rate_init at the share t
+# of max_iter done (see the parameter).
+SCHEDULES = {
+    "cosine": lambda t: 0.5 * (1 + np.cos(np.pi * t)),
+    "coslog4": lambda t: 0.5 * (1 - np.cos(2 * np.pi * np.log2(1 + 15 * t))),
+}
 
 
 class DivergenceWarning(ConvergenceWarning):
@@ -142,7 +151,13 @@ class TrainingRun:
         self.no_improvement = 0
         self.previous = None  # the weights of the epoch before the last
         self.best = None  # the best weights of early stopping
-        self.standardization = estimator._standardization(train.X.dtype)
+        center, scale, clip = estimator._standardization(train.X.dtype)
+        if clip is not None:
+            # The epoch standardizes each mini-batch but does not clip: the
+            # training rows are scaled and clipped once here instead.
+            self.train = train._replace(X=standardize(train.X, center, scale, clip))
+            center, scale = np.zeros_like(center), np.ones_like(scale)
+        self.standardization = center, scale
 
     def run(self):
         """Train, stop by the estimator's rules, and keep the chosen weights."""
@@ -226,6 +241,10 @@ class TrainingRun:
         """Train one epoch and record it; return True when training must stop."""
         est, train = self.estimator, self.train
         order = rng.permutation(train.X.shape[0])
+        if est.learning_rate in SCHEDULES:
+            done = (est.n_iter_ % est.max_iter + 0.5) / est.max_iter
+            factor = SCHEDULES[est.learning_rate](done)
+            self.engine.optimizer.learning_rate = est.learning_rate_init * factor
         loss = self.engine.epoch(
             train.X, train.Y, train.w, order, *self.standardization
         )

@@ -296,17 +296,17 @@ def test_partial_fit_on_batches_with_missing_classes(iris):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_partial_fit_with_early_stopping_is_refused(Estimator):
-    """partial_fit is unavailable with early_stopping=True; the error names both."""
-    msg = (
-        "partial_fit is not available with early_stopping=True: it trains one epoch "
-        "per call. Set early_stopping=False, or call fit."
-    )
-    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
-        Estimator(early_stopping=True).partial_fit
-    assert str(info.value.__cause__) == msg  # shown under the traceback
-    assert not hasattr(Estimator(early_stopping=True), "partial_fit")
-    assert hasattr(Estimator(), "partial_fit")
+def test_partial_fit_ignores_early_stopping(Estimator, iris):
+    """As MLP's: partial_fit trains on every row, with or without early_stopping."""
+    X, y = iris
+    kwargs = dict(classes=np.unique(y)) if Estimator is SNNClassifier else {}
+    fitted = []
+    for early_stopping in (True, False):
+        est = Estimator(hidden_layer_sizes=(8,), early_stopping=early_stopping)
+        est.set_params(random_state=0)
+        fitted.append(est.partial_fit(X, y, **kwargs).partial_fit(X, y))
+    assert_array_equal(fitted[0].coefs_[0], fitted[1].coefs_[0])
+    assert fitted[0].validation_scores_ is None
 
 
 def test_class_weight_on_the_regressor_is_refused():
