@@ -31,6 +31,7 @@ from sksnn import (
     _training,
 )
 from sksnn._forward import Embedding, Weights, inference_scale, standardize
+from sksnn._predict import check_finite
 from sksnn._training import Mode
 
 
@@ -68,6 +69,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "clipvalue": [None, Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "scoring": [StrOptions({"loss"}), None],
         "standardize": ["boolean"],
         "input_clip": [None, Interval(Real, 0, None, closed="neither")],
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
@@ -100,6 +102,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         clipvalue,
         early_stopping,
         validation_fraction,
+        scoring,
         standardize,
         input_clip,
         categorical_features,
@@ -127,6 +130,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.clipvalue = clipvalue
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
         self.standardize = standardize
         self.input_clip = input_clip
         self.categorical_features = categorical_features
@@ -359,11 +363,21 @@ default=None
 
     def _weights(self):
         return Weights(
-            self.coefs_, self.intercepts_, self._batch_norms, self._embedding
+            self.coefs_,
+            self.intercepts_,
+            self._batch_norms,
+            self._embedding,
+            self._slopes,
         )
 
     def _set_weights(self, weights):
-        self.coefs_, self.intercepts_, self._batch_norms, self._embedding = weights
+        (
+            self.coefs_,
+            self.intercepts_,
+            self._batch_norms,
+            self._embedding,
+            self._slopes,
+        ) = weights
 
     # -- predict -----------------------------------------------------------
 
@@ -391,8 +405,15 @@ default=None
         )
 
     def _validation_score(self, val):
-        """The score (accuracy or R^2) of encoded validation rows."""
-        return self._score_logits(self._network_logits(val.X), val.y, val.w)
+        """The score of encoded validation rows: minus the loss, or the
+        estimator's score (accuracy or R^2), as ``scoring`` says."""
+        logits = self._network_logits(val.X)
+        if self.scoring == "loss":
+            losses = self._losses_of(
+                check_finite(logits, "The network's output"), val.y
+            )
+            return -float(np.average(losses, weights=val.w))
+        return self._score_logits(logits, val.y, val.w)
 
     def _is_plain_input(self, X):
         """Whether X passes validate_data unchanged, checked directly.
@@ -472,6 +493,8 @@ default=None
             state.setdefault(name, value)  # pickled before the parameter existed
             if "_network_params" in state:
                 state["_network_params"].setdefault(name, value)
+        if "coefs_" in state:
+            state.setdefault("_slopes", None)  # pickled before PReLU
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

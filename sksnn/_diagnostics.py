@@ -4,6 +4,8 @@ Everything here is numpy on the estimator's weights, so it works the same on
 every Keras backend, at initialization and after training.
 """
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from scipy.special import erf, expit, softmax
@@ -13,11 +15,13 @@ from sklearn.utils.validation import check_array
 from sksnn import _options, _random
 from sksnn._data import check_hidden_layer_sizes
 from sksnn._forward import (
-    ACTIVATIONS,
     BATCH_NORM_EPSILON,
     LEAKY_RELU_SLOPE,
+    PRELU_INITIAL_SLOPE,
+    RRELU_SLOPE,
     SELU_ALPHA,
     SELU_SCALE,
+    hidden_activation,
     network_input,
 )
 
@@ -28,6 +32,10 @@ def _gelu_slope(z):
     return 0.5 * (1 + erf(z / np.sqrt(2))) + z * np.exp(-0.5 * z**2) / np.sqrt(
         2 * np.pi
     )
+
+
+def _leaky_slope(z, negative):
+    return np.where(z > 0, 1.0, negative)
 
 
 def _swish_slope(z):
@@ -46,6 +54,8 @@ SLOPES = {
     "elu": (lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))), 1.0),
     "relu": (lambda z: (z > 0).astype(z.dtype), 1.0),
     "leaky_relu": (lambda z: np.where(z > 0, 1.0, LEAKY_RELU_SLOPE), 1.0),
+    "prelu": (lambda z: np.where(z > 0, 1.0, PRELU_INITIAL_SLOPE), 1.0),
+    "rrelu": (lambda z: np.where(z > 0, 1.0, RRELU_SLOPE), 1.0),
     "tanh": (lambda z: 1 - np.tanh(z) ** 2, 1.0),
     "logistic": (lambda z: expit(z) * (1 - expit(z)), 0.25),
     "gelu": (_gelu_slope, 1.129),
@@ -72,7 +82,7 @@ def _initial_weights(estimator, n_features, n_outputs):
         dtype="float64",
     )
     weights = _network.get_weights(model)
-    return weights.coefs, weights.intercepts, []
+    return weights.coefs, weights.intercepts, [], None
 
 
 def _fitted_inputs(estimator, X):
@@ -92,7 +102,12 @@ def _fitted_inputs(estimator, X):
 
 def _weights(estimator, X, Y):
     if hasattr(estimator, "coefs_"):
-        return estimator.coefs_, estimator.intercepts_, estimator._batch_norms
+        return (
+            estimator.coefs_,
+            estimator.intercepts_,
+            estimator._batch_norms,
+            estimator._slopes,
+        )
     if estimator.batch_norm:
         raise ValueError(
             "layer_statistics needs a fitted estimator when batch_norm=True: the "
@@ -170,15 +185,19 @@ def layer_statistics(estimator, X, y=None):
         raise ValueError(
             f"X has {len(X)} rows but y has {len(Y)}; pass the targets of X's rows."
         )
-    coefs, intercepts, norms = _weights(estimator, X, Y)
+    coefs, intercepts, norms, slopes = _weights(estimator, X, Y)
     if not fitted and estimator.standardize:
         X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1)
     activation = estimator.activation
-    hidden = ACTIVATIONS[activation]
-    slope, largest = SLOPES[activation]
-    rows, inputs, pre_activations = [], [X], []
+    _, largest = SLOPES[activation]
+    rows, inputs, pre_activations, derivatives = [], [X], [], []
     out = X
     for i, (coef, intercept) in enumerate(zip(coefs[:-1], intercepts[:-1])):
+        hidden = hidden_activation(activation, slopes[i] if slopes else None)
+        slope = SLOPES[activation][0]
+        if slopes:  # PReLU's learned slopes
+            slope = partial(_leaky_slope, negative=slopes[i])
+        derivatives.append(slope)
         z = out @ coef + intercept
         if norms:
             gamma, beta, mean, variance = norms[i]
@@ -209,6 +228,6 @@ def layer_statistics(estimator, X, y=None):
         logits = out @ coefs[-1] + intercepts[-1]
         delta = _output_delta(logits, Y, out_activation)
         for i in range(len(coefs) - 1, 0, -1):
-            delta = (delta @ coefs[i].T) * slope(pre_activations[i - 1])
+            delta = (delta @ coefs[i].T) * derivatives[i - 1](pre_activations[i - 1])
             rows[i - 1]["grad_norm"] = np.linalg.norm(inputs[i - 1].T @ delta)
     return pd.DataFrame(rows)

@@ -17,6 +17,12 @@ from sksnn import _options
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 LEAKY_RELU_SLOPE = 0.2  # the negative slope of Keras' leaky_relu
+# PReLU (He et al. 2015) learns a negative slope per unit, from 0.25 as
+# there and in PyTorch; RReLU (Xu et al. 2015) draws one per unit and row
+# from U(1/8, 1/3) in training (PyTorch's bounds) and uses their mean after.
+PRELU_INITIAL_SLOPE = 0.25
+RRELU_LOWER, RRELU_UPPER = 1 / 8, 1 / 3
+RRELU_SLOPE = (RRELU_LOWER + RRELU_UPPER) / 2
 BATCH_NORM_EPSILON = 1e-3
 
 
@@ -34,6 +40,11 @@ def _relu(x):
 
 def _leaky_relu(x):
     return np.where(x > 0, x, LEAKY_RELU_SLOPE * x)
+
+
+def leaky(x, slope):
+    """``x`` where positive, ``slope * x`` elsewhere (slope: scalar or per unit)."""
+    return np.where(x > 0, x, slope * x)
 
 
 def _gelu(x):
@@ -55,6 +66,9 @@ ACTIVATIONS = _options.registry(
         "elu": _elu,
         "relu": _relu,
         "leaky_relu": _leaky_relu,
+        # Before training: PReLU's initial slope; RReLU's predict-time slope.
+        "prelu": lambda x: leaky(x, PRELU_INITIAL_SLOPE),
+        "rrelu": lambda x: leaky(x, RRELU_SLOPE),
         "tanh": np.tanh,
         "logistic": expit,
         "sigmoid": expit,
@@ -101,6 +115,19 @@ class Weights(NamedTuple):
     intercepts: list
     batch_norms: list
     embedding: np.ndarray | None = None  # the tables of CategoryEmbedding, stacked
+    slopes: list | None = None  # PReLU's learned slopes per hidden layer, or None
+
+
+def hidden_activation(activation, slope=None, *, in_place=False):
+    """The numpy activation of a hidden layer; ``slope``: its PReLU slopes.
+
+    ``in_place=True`` may return a function that overwrites its argument.
+    """
+    if slope is not None:
+        return lambda x: leaky(x, slope)
+    if in_place:
+        return _IN_PLACE.get(activation, ACTIVATIONS[activation])
+    return ACTIVATIONS[activation]
 
 
 class Embedding(NamedTuple):
@@ -198,7 +225,9 @@ def alpha_dropout_scale(rate):
     return a * (1 - rate)
 
 
-def forward(X, coefs, intercepts, activation, batch_norms=(), hidden_scale=1.0):
+def forward(
+    X, coefs, intercepts, activation, batch_norms=(), hidden_scale=1.0, slopes=None
+):
     """Return the network's output before the output activation (the logits).
 
     Parameters
@@ -215,23 +244,29 @@ def forward(X, coefs, intercepts, activation, batch_norms=(), hidden_scale=1.0):
     hidden_scale : float, default=1.0
         Factor applied after each hidden activation (see
         ``alpha_dropout_scale``).
+    slopes : list of ndarray, default=None
+        The learned negative slopes of each hidden layer (``'prelu'``).
 
     Returns
     -------
     logits : ndarray of shape (n_samples, n_outputs)
     """
-    hidden = _IN_PLACE.get(activation, ACTIVATIONS[activation])
-    norms = list(batch_norms) or [None] * (len(coefs) - 1)
+    n_hidden = len(coefs) - 1
+    norms = list(batch_norms) or [None] * n_hidden
+    hidden = [
+        hidden_activation(activation, s, in_place=True)
+        for s in slopes or [None] * n_hidden
+    ]
     out = X
     # In place where it can be: for one row, the cost is the count of numpy
     # calls and allocations, not arithmetic.
-    for coef, intercept, norm in zip(coefs[:-1], intercepts[:-1], norms):
+    for coef, intercept, norm, f in zip(coefs[:-1], intercepts[:-1], norms, hidden):
         out = out @ coef
         out += intercept
         if norm is not None:
             gamma, beta, mean, variance = norm
             out = (out - mean) * (gamma / np.sqrt(variance + BATCH_NORM_EPSILON)) + beta
-        out = hidden(out)
+        out = f(out)
         if hidden_scale != 1.0:
             out *= hidden_scale
     out = out @ coefs[-1]
@@ -240,7 +275,14 @@ def forward(X, coefs, intercepts, activation, batch_norms=(), hidden_scale=1.0):
 
 
 def batch_norm_statistics(
-    X, coefs, intercepts, activation, batch_norms, hidden_scale, sample_weight=None
+    X,
+    coefs,
+    intercepts,
+    activation,
+    batch_norms,
+    hidden_scale,
+    sample_weight=None,
+    slopes=None,
 ):
     """Recompute the batch norms' moving statistics exactly on X.
 
@@ -254,9 +296,11 @@ def batch_norm_statistics(
     batch_norms : list of tuple
         ``(gamma, beta, mean, variance)`` per hidden layer.
     """
-    hidden = ACTIVATIONS[activation]
     out, result = X, []
-    for coef, intercept, (gamma, beta, _, _) in zip(coefs, intercepts, batch_norms):
+    for i, (coef, intercept, (gamma, beta, _, _)) in enumerate(
+        zip(coefs, intercepts, batch_norms)
+    ):
+        hidden = hidden_activation(activation, slopes[i] if slopes else None)
         z = out @ coef + intercept
         mean = np.average(z, axis=0, weights=sample_weight)
         variance = np.average((z - mean) ** 2, axis=0, weights=sample_weight)

@@ -15,6 +15,9 @@ from sksnn._backend import keras
 from sksnn._forward import (
     BATCH_NORM_EPSILON,
     LEAKY_RELU_SLOPE,
+    PRELU_INITIAL_SLOPE,
+    RRELU_LOWER,
+    RRELU_UPPER,
     Embedding,
     Weights,
     alpha_dropout_scale,
@@ -41,6 +44,8 @@ ACTIVATIONS = _options.registry(
         "elu": "elu",
         "relu": "relu",
         "leaky_relu": _leaky_relu,
+        "prelu": None,  # layers of their own: see _activation_layer
+        "rrelu": None,
         "tanh": "tanh",
         "logistic": "sigmoid",
         "sigmoid": "sigmoid",
@@ -154,6 +159,54 @@ class WeightedBatchNormalization(keras.layers.BatchNormalization):
         return (inputs - mean) * inverse + self.beta
 
 
+@keras.saving.register_keras_serializable(package="sksnn")
+class RandomLeakyReLU(keras.layers.Layer):
+    """RReLU (Xu et al. 2015): a leaky ReLU whose negative slope is random.
+
+    In training each unit of each row draws its slope from U(lower, upper);
+    at inference the slope is their mean, the expected training output.
+    """
+
+    def __init__(self, lower=RRELU_LOWER, upper=RRELU_UPPER, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.lower, self.upper, self.seed = float(lower), float(upper), seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if training:
+            slope = keras.random.uniform(
+                ops.shape(inputs),
+                self.lower,
+                self.upper,
+                dtype=inputs.dtype,
+                seed=self.seed_generator,
+            )
+        else:
+            slope = 0.5 * (self.lower + self.upper)
+        return ops.where(inputs > 0, inputs, slope * inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(lower=self.lower, upper=self.upper, seed=self.seed)
+        return config
+
+
+def _activation_layer(activation, dtype, index, seed):
+    """The layer of a hidden activation: PReLU and RReLU have their own."""
+    if activation == "prelu":
+        return keras.layers.PReLU(
+            alpha_initializer=keras.initializers.Constant(PRELU_INITIAL_SLOPE),
+            dtype=dtype,
+            name=f"prelu_{index}",
+        )
+    if activation == "rrelu":
+        return RandomLeakyReLU(seed=seed, dtype=dtype, name=f"rrelu_{index}")
+    return keras.layers.Activation(ACTIVATIONS[activation], dtype=dtype)
+
+
 def initial_embedding(sizes, dim, seed, dtype):
     """The tables a new ``CategoryEmbedding`` starts from (numpy).
 
@@ -233,7 +286,9 @@ def _dropout_layer(rate, activation, seed, dtype, index):
     return layer(rate, seed=seed, dtype=dtype, name=f"dropout_{index}")
 
 
-def _hidden_block(index, width, *, activation, initializer, l2, batch_norm, dtype):
+def _hidden_block(
+    index, width, *, activation, initializer, l2, batch_norm, dtype, noise_seed
+):
     regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
     dense = partial(
         keras.layers.Dense,
@@ -243,17 +298,19 @@ def _hidden_block(index, width, *, activation, initializer, l2, batch_norm, dtyp
         dtype=dtype,
         name=f"hidden_{index}",
     )
-    if not batch_norm:
+    own_layer = ACTIVATIONS[activation] is None
+    if not (batch_norm or own_layer):
         return [dense(activation=ACTIVATIONS[activation])]
+    norm = WeightedBatchNormalization(
+        momentum=BATCH_NORM_MOMENTUM,
+        epsilon=BATCH_NORM_EPSILON,
+        dtype=dtype,
+        name=f"batch_norm_{index}",
+    )
     return [
         dense(activation=None),
-        WeightedBatchNormalization(
-            momentum=BATCH_NORM_MOMENTUM,
-            epsilon=BATCH_NORM_EPSILON,
-            dtype=dtype,
-            name=f"batch_norm_{index}",
-        ),
-        keras.layers.Activation(ACTIVATIONS[activation], dtype=dtype),
+        *([norm] if batch_norm else []),
+        _activation_layer(activation, dtype, index, noise_seed),
     ]
 
 
@@ -294,7 +351,8 @@ def build_network(
     dropout : float, default=0.0
         Dropout rate after each hidden layer (AlphaDropout for SELU).
     dropout_seeds : sequence of int, default=None
-        One seed per hidden layer; needed when ``dropout > 0``.
+        Two seeds per hidden layer: the dropout masks' (first), needed when
+        ``dropout > 0``, and RReLU's slopes', needed for ``'rrelu'``.
     batch_norm : bool, default=False
         BatchNormalization between each hidden layer and its activation.
     l2 : float, default=0.0
@@ -310,6 +368,8 @@ def build_network(
     model : keras.Sequential
     """
     init = INITIALIZERS[kernel_initializer]
+    n_hidden = len(hidden_layer_sizes)
+    noise_seeds = list(dropout_seeds or [None] * 2 * n_hidden)
     layers = [keras.Input(shape=(n_features,), dtype=dtype)]
     if embedding is not None:
         layers.append(
@@ -326,11 +386,10 @@ def build_network(
             l2=l2,
             batch_norm=batch_norm,
             dtype=dtype,
+            noise_seed=noise_seeds[n_hidden + i],
         )
         if dropout > 0:
-            layers.append(
-                _dropout_layer(dropout, activation, dropout_seeds[i], dtype, i)
-            )
+            layers.append(_dropout_layer(dropout, activation, noise_seeds[i], dtype, i))
     layers.append(
         keras.layers.Dense(
             n_outputs,
@@ -352,7 +411,7 @@ def make_optimizer(solver, learning_rate, *, clipnorm=None, clipvalue=None):
 
 def get_weights(model):
     """Return the ``Weights`` of ``model`` as numpy arrays."""
-    weights = Weights([], [], [])
+    weights = Weights([], [], [], None, [])
     table = None
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
@@ -363,13 +422,16 @@ def get_weights(model):
             weights.batch_norms.append(tuple(layer.get_weights()))
         elif isinstance(layer, CategoryEmbedding):
             table = layer.embeddings.numpy()
-    return weights._replace(embedding=table)
+        elif isinstance(layer, keras.layers.PReLU):
+            weights.slopes.append(layer.alpha.numpy())
+    return weights._replace(embedding=table, slopes=weights.slopes or None)
 
 
 def set_weights(model, weights):
     """Load ``Weights`` (numpy arrays) into ``model``."""
     dense = iter(zip(weights.coefs, weights.intercepts))
     norms = iter(weights.batch_norms)
+    slopes = iter(weights.slopes or ())
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
             layer.set_weights(list(next(dense)))
@@ -377,6 +439,8 @@ def set_weights(model, weights):
             layer.set_weights(list(next(norms)))
         elif isinstance(layer, CategoryEmbedding):
             layer.embeddings.assign(weights.embedding)
+        elif isinstance(layer, keras.layers.PReLU):
+            layer.alpha.assign(next(slopes))
 
 
 def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_seed=0):
@@ -414,15 +478,25 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_s
             table.assign(
                 initial_embedding(layer.sizes, layer.dim, embedding_seed, table.dtype)
             )
+        elif isinstance(layer, keras.layers.PReLU):
+            alpha = layer.alpha
+            alpha.assign(ops.full(alpha.shape, PRELU_INITIAL_SLOPE, alpha.dtype))
 
 
 def seed_dropout(model, seeds):
-    """Seed the random masks of the network's dropout layers, one seed each."""
-    seeds = iter(seeds)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Dropout | keras.layers.AlphaDropout):
-            fresh = keras.random.SeedGenerator(next(seeds))
-            layer.seed_generator.state.assign(fresh.state.value)
+    """Seed the network's random layers: two seeds per hidden layer, the
+    dropout masks' first, then RReLU's slopes'."""
+    seeds = list(seeds)
+    dropouts = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Dropout | keras.layers.AlphaDropout)
+    ]
+    noises = [layer for layer in model.layers if isinstance(layer, RandomLeakyReLU)]
+    n_hidden = len(seeds) // 2
+    for layer, seed in [*zip(dropouts, seeds), *zip(noises, seeds[n_hidden:])]:
+        fresh = keras.random.SeedGenerator(seed)
+        layer.seed_generator.state.assign(fresh.state.value)
 
 
 def optimizer_state(optimizer):

@@ -11,6 +11,8 @@ ACTIVATIONS = (
     "elu",
     "relu",
     "leaky_relu",
+    "prelu",
+    "rrelu",
     "tanh",
     "logistic",
     "sigmoid",

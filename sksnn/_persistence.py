@@ -25,9 +25,10 @@ import numpy as np
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 FORMAT = "sksnn-model"
-# 2: categorical columns and missing values (the "encoding" entry). A model
-# that needs neither is written as format 1, which older sksnn reads right.
-FORMAT_VERSION = 2
+# 2: categorical columns and missing values (the "encoding" entry); 3: PReLU
+# slopes, RReLU and input_clip. A model is written in the oldest format that
+# holds it (1 for an all-numeric SNN), which older sksnn reads right.
+FORMAT_VERSION = 3
 
 # Fitted scalars and lists stored as JSON; arrays go to arrays.npz.
 _JSON_ATTRIBUTES = [
@@ -104,6 +105,8 @@ def _arrays(estimator):
             arrays[f"batch_norm_{i}_{name}"] = value
     if estimator._embedding is not None:
         arrays["embedding"] = estimator._embedding
+    for i, slope in enumerate(estimator._slopes or ()):
+        arrays[f"slope_{i}"] = slope
     arrays.update(_scaler_arrays("scaler", estimator.scaler_))
     arrays.update(
         _scaler_arrays("target_scaler", getattr(estimator, "target_scaler_", None))
@@ -129,6 +132,15 @@ def _labels(estimator):
     }
 
 
+def _format_version(estimator):
+    """The oldest format that holds the model: older sksnn reads it right."""
+    if estimator._slopes or estimator._network_params.get("input_clip") is not None:
+        return 3
+    if estimator.activation == "rrelu":
+        return 3
+    return 1 if estimator._encoding.is_identity else 2
+
+
 def save(estimator, path):
     """Write a fitted sksnn estimator to ``path`` (see the module docstring)."""
     from sklearn.utils.validation import check_is_fitted
@@ -136,13 +148,14 @@ def save(estimator, path):
     check_is_fitted(estimator)
     document = {
         "format": FORMAT,
-        "format_version": 1 if estimator._encoding.is_identity else FORMAT_VERSION,
+        "format_version": _format_version(estimator),
         "versions": {p: _version(p) for p in ("sksnn", "keras", "scikit-learn")},
         "class": type(estimator).__name__,
         "params": {k: _json_value(v) for k, v in estimator.get_params().items()},
         "fitted": {k: _json_value(getattr(estimator, k)) for k in _JSON_ATTRIBUTES},
         "labels": _labels(estimator),
         "n_batch_norms": len(estimator._batch_norms),
+        "n_slopes": len(estimator._slopes or ()),
         "encoding": estimator._encoding.to_document(),
         "is_categorical": None
         if estimator.is_categorical_ is None
@@ -218,7 +231,7 @@ def _read(path):
 
 # Parameters added after the first release, at the value that gives what
 # sksnn did before they existed: a file or pickle without one was fitted so.
-ADDED_PARAMETERS = {"input_clip": None, "label_smoothing": 0.0}
+ADDED_PARAMETERS = {"input_clip": None, "label_smoothing": 0.0, "scoring": None}
 
 
 def added_parameters(Estimator):
@@ -313,6 +326,8 @@ def load(path, classes):
         ]
         estimator.scaler_ = _scaler(arrays, "scaler")
         estimator._embedding = arrays.get("embedding")
+        n_slopes = document.get("n_slopes", 0)
+        estimator._slopes = [arrays[f"slope_{i}"] for i in range(n_slopes)] or None
         _restore_encoding(estimator, document)
         if document["labels"] is not None:
             _restore_labels(estimator, document["labels"])

@@ -77,6 +77,7 @@ def logits(X, weights, activation, hidden_scale, standardization, embedding=None
                 activation,
                 weights.batch_norms,
                 hidden_scale,
+                weights.slopes,
             )
 
     starts = range(0, X.shape[0], size)

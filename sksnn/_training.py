@@ -207,7 +207,7 @@ class TrainingRun:
                     engine.model,
                     est.kernel_initializer,
                     _random.stream_seeds(self.seed, _random.INIT_STREAM, n_hidden + 1),
-                    _random.stream_seeds(self.seed, _random.DROPOUT_STREAM, n_hidden),
+                    _noise_seeds(self.seed, n_hidden),
                     _embedding_seed(self.seed),
                 )
             state = engine.optimizer_state if continued is None else continued
@@ -215,7 +215,7 @@ class TrainingRun:
         if not self.mode.fresh:
             # Masks from the call's own stream, whichever network it borrowed.
             rng = _random.stream_rng(self.seed, _random.DROPOUT_STREAM, est.n_iter_)
-            seeds = rng.integers(2**31 - 1, size=n_hidden).tolist()
+            seeds = rng.integers(2**31 - 1, size=2 * n_hidden).tolist()
             _network.seed_dropout(engine.model, seeds)
         engine.optimizer.learning_rate = self.learning_rate
         engine.fits += 1
@@ -291,6 +291,7 @@ class TrainingRun:
                     est.activation,
                     weights.batch_norms,
                     est._hidden_scale,
+                    weights.slopes,
                 )
             if np.isfinite(logits).all():
                 self._push(weights)
@@ -382,6 +383,7 @@ class TrainingRun:
                         est._batch_norms,
                         est._hidden_scale,
                         sample_weight=train.w,
+                        slopes=est._slopes,
                     ),
                 )
             )
@@ -462,13 +464,18 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         seeds=_random.stream_seeds(seed, _random.INIT_STREAM, len(hidden) + 1),
         dtype=dtype,
         dropout=params["dropout"],
-        dropout_seeds=_random.stream_seeds(seed, _random.DROPOUT_STREAM, len(hidden)),
+        dropout_seeds=_noise_seeds(seed, len(hidden)),
         batch_norm=params["batch_norm"],
         # MLP's penalty: alpha / 2 * ||W||^2 per mini-batch of its size.
         l2=0.5 * est.alpha / batch_size,
         embedding=est._embedding_layout(),
         embedding_seed=_embedding_seed(seed),
     )
+
+
+def _noise_seeds(seed, n_hidden):
+    """Seeds of the dropout masks, then of RReLU's slopes: n_hidden each."""
+    return _random.stream_seeds(seed, _random.DROPOUT_STREAM, 2 * n_hidden)
 
 
 def _embedding_seed(seed):

@@ -227,3 +227,27 @@ def test_split_holds_out_the_fraction_of_the_weight(stratify):
     assert len(train.X) + len(val.X) == 1000
     other_seed = _split(X, y, w, fraction=0.25, seed=1, stratify=stratify)[1]
     assert {tuple(r) for r in other_seed.X} != {tuple(r) for r in val.X}
+
+
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+def test_scoring_loss_early_stops_on_the_validation_loss(Estimator):
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = (X[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int) + (X[:, 1] > 1)
+    if Estimator is SNNRegressor:
+        y = X[:, 0] + 0.3 * rng.normal(size=200)
+    w_val = rng.integers(1, 3, 50).astype(float)
+    est = Estimator(early_stopping=True, scoring="loss", tol=0.0, max_iter=8, **SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:], sample_weight_val=w_val)
+    if Estimator is SNNClassifier:
+        kept = -log_loss(y[150:], est.predict_proba(X[150:]), sample_weight=w_val)
+    else:
+        error = (est.predict(X[150:]) - y[150:]) / est.target_scaler_.scale_[0]
+        kept = -np.average(0.5 * error**2, weights=w_val)
+    assert est.best_validation_score_ == pytest.approx(kept, rel=1e-6)
+    assert max(est.validation_scores_) == est.best_validation_score_
+    assert len(est.validation_scores_) == est.n_iter_
