@@ -84,6 +84,8 @@ def _row_hashes(X, y, salt):
 
     columns = {f"x{i}": X[:, i] for i in range(X.shape[1])}
     y = np.asarray(y)
+    if y.dtype.kind in "biuf":  # 3 and 3.0 are the same target
+        y = y.astype(np.float64)
     columns |= {f"y{i}": column for i, column in enumerate(y.reshape(len(y), -1).T)}
     columns["salt"] = np.full(len(y), salt)
     frame = pd.DataFrame(columns)

@@ -251,3 +251,12 @@ def test_scoring_loss_early_stops_on_the_validation_loss(Estimator):
     assert est.best_validation_score_ == pytest.approx(kept, rel=1e-6)
     assert max(est.validation_scores_) == est.best_validation_score_
     assert len(est.validation_scores_) == est.n_iter_
+
+
+def test_split_of_integer_and_float_targets_is_the_same():
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(80, 2)), rng.integers(0, 9, 80)
+    w = np.ones(80)
+    held_int = _split(X, y, w, stratify=False)[1].X
+    held_float = _split(X, y.astype(float), w, stratify=False)[1].X
+    assert_array_equal(held_int, held_float)
