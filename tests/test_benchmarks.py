@@ -133,7 +133,20 @@ def test_bench_tabular_quick(tmp_path, capsys):
     ranks = summary["mean_rank"]
     assert sorted(ranks) == sorted(names)
     assert sum(ranks.values()) == pytest.approx(sum(range(1, len(names) + 1)))
+    normalized = summary["mean_normalized"]
+    assert all(0 <= v <= 1 for v in normalized.values())
+    # Per table the best model scores 1 and the worst 0, so the means span.
+    assert max(normalized.values()) > min(normalized.values())
     out = capsys.readouterr().out
     assert "sksnn vs hgb: wins on" in out and "mean rank:" in out
     written = json.loads((tmp_path / "out.json").read_text())
     assert written["summary"]["mean_rank"] == ranks
+
+
+def test_bench_tabular_fit_time_quick(capsys):
+    """The fit-time target's mode times each model and prints the ratios."""
+    bench = _load("bench_tabular")
+    seconds = bench.main(["--fit-time", "Titanic", "--quick", "--repeats", "1"])
+    assert {"sksnn", "sksnn_previous"} <= set(seconds)
+    assert all(t > 0 for t in seconds.values())
+    assert "sksnn / sksnn_previous:" in capsys.readouterr().out
