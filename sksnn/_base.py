@@ -273,6 +273,7 @@ default=None
         if validation is not None:
             val = self._validation_data(*validation, dtype, classes)
         elif self.early_stopping and not mode.incremental:
+            _data.normalized(data.w)  # bad weights are named before the split
             data, val = _data.split(
                 data,
                 validation_fraction=self.validation_fraction,

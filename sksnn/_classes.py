@@ -74,11 +74,11 @@ _COMMON_PARAMETERS = """
         The optimizer. ``'sgd'`` uses momentum 0.9 with Nesterov's correction,
         as MLP does.
 
-    learning_rate_init : float, default=0.001
-        The initial step size of the solver.
+    learning_rate_init : float, default=0.004
+        The initial step size of the solver (the peak of a schedule).
 
     learning_rate : {'constant', 'adaptive', 'cosine', 'coslog4'}, \
-default='constant'
+default='coslog4'
         ``'adaptive'`` divides the step size by 5 each time the monitored
         loss (or validation score) stops improving by ``tol`` for
         ``n_iter_no_change`` epochs, and stops below 1e-6, as in MLP; use it
@@ -96,16 +96,19 @@ default='constant'
     batch_size : int or 'auto', default='auto'
         Size of the mini-batches; ``'auto'`` is ``min(200, n_samples)``.
 
-    max_iter : int, default=200
-        Maximum number of epochs (passes over the training data).
+    max_iter : int, default=64
+        Maximum number of epochs (passes over the training data): with the
+        default ``n_iter_no_change=np.inf``, the number trained.
 
     tol : float, default=1e-4
         Training stops when the training loss has not improved by at least
         ``tol`` for ``n_iter_no_change`` consecutive epochs.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=np.inf
         Number of epochs without an improvement of ``tol`` before training
-        stops.
+        stops. ``np.inf`` trains all ``max_iter`` epochs (a schedule plans
+        for them) and does not warn when they are done; with
+        ``early_stopping=True`` the best epoch is kept. MLP's default is 10.
 
     alpha : float, default=0.0
         Strength of the L2 penalty on the kernels (MLP's ``alpha``: the loss
@@ -135,7 +138,7 @@ default='constant'
         Clip each gradient element to [-clipvalue, clipvalue] before the
         update. Use it against exploding gradients.
 
-    early_stopping : bool, default=False
+    early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training data (stratified for
         the classifier), stop when the validation score (accuracy or R^2)
         has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
@@ -147,7 +150,7 @@ default='constant'
         act as repeated rows. Pass ``X_val`` and ``y_val`` to fit to choose
         the rows yourself. ``partial_fit`` ignores it, as MLP's does.
 
-    validation_fraction : float, default=0.1
+    validation_fraction : float, default=0.2
         Share of the training data held out when ``early_stopping=True``.
 
     scoring : 'loss' or None, default=None
@@ -384,19 +387,19 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         activation="selu",
         kernel_initializer="lecun_normal",
         solver="nadam",
-        learning_rate_init=0.001,
-        learning_rate="constant",
+        learning_rate_init=0.004,
+        learning_rate="coslog4",
         batch_size="auto",
-        max_iter=200,
+        max_iter=64,
         tol=1e-4,
-        n_iter_no_change=10,
+        n_iter_no_change=np.inf,
         alpha=0.0,
         dropout=0.0,
         batch_norm=False,
         clipnorm=None,
         clipvalue=None,
-        early_stopping=False,
-        validation_fraction=0.1,
+        early_stopping=True,
+        validation_fraction=0.2,
         scoring=None,
         standardize=True,
         input_clip=None,
@@ -675,7 +678,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     >>> reg = SNNRegressor(hidden_layer_sizes=(32, 32), random_state=0).fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
-    >>> bool(reg.score(X, y) > 0.5)
+    >>> bool(reg.score(X, y) > 0.4)
     True
     """
     )
@@ -687,19 +690,19 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         activation="selu",
         kernel_initializer="lecun_normal",
         solver="nadam",
-        learning_rate_init=0.001,
-        learning_rate="constant",
+        learning_rate_init=0.004,
+        learning_rate="coslog4",
         batch_size="auto",
-        max_iter=200,
+        max_iter=64,
         tol=1e-4,
-        n_iter_no_change=10,
+        n_iter_no_change=np.inf,
         alpha=0.0,
         dropout=0.0,
         batch_norm=False,
         clipnorm=None,
         clipvalue=None,
-        early_stopping=False,
-        validation_fraction=0.1,
+        early_stopping=True,
+        validation_fraction=0.2,
         scoring=None,
         standardize=True,
         input_clip=None,

@@ -39,7 +39,7 @@ def split(data, *, validation_fraction, stratify, seed):
     """Hold out ``validation_fraction`` of the rows; return ``(train, val)``.
 
     Which rows are held out depends on their content, not their positions:
-    each row (its features and target) gets a hash salted by the seed, and
+    each row (its features) gets a hash salted by the seed, and
     the rows of the smallest hashes are held out until they carry
     ``validation_fraction`` of the sample weight (of each class, when
     stratified). Equal rows so land on the same side, and a row of weight 2
@@ -57,7 +57,7 @@ def split(data, *, validation_fraction, stratify, seed):
             "early_stopping=False."
         )
     salt = _random.stream_seeds(seed, _random.VALIDATION_STREAM, 1)[0]
-    hashes = _row_hashes(data.X, data.y, salt)
+    hashes = _row_hashes(data.X, salt)
     if stratify is None:
         groups, at_least = [np.arange(n_samples)], 2  # R^2 needs two rows
     else:
@@ -78,16 +78,13 @@ def split(data, *, validation_fraction, stratify, seed):
     return Data(*(a[train] for a in data)), Data(*(a[val] for a in data))
 
 
-def _row_hashes(X, y, salt):
-    """A 64-bit hash of each row of X and y, salted (pandas' row hash)."""
+def _row_hashes(X, salt):
+    """A 64-bit hash of each row of X, salted (pandas' row hash). The target
+    is left out: rescaling it, or giving it another dtype, keeps the split."""
     import pandas as pd
 
     columns = {f"x{i}": X[:, i] for i in range(X.shape[1])}
-    y = np.asarray(y)
-    if y.dtype.kind in "biuf":  # 3 and 3.0 are the same target
-        y = y.astype(np.float64)
-    columns |= {f"y{i}": column for i, column in enumerate(y.reshape(len(y), -1).T)}
-    columns["salt"] = np.full(len(y), salt)
+    columns["salt"] = np.full(len(X), salt)
     frame = pd.DataFrame(columns)
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 

@@ -230,7 +230,8 @@ class TrainingRun:
         for _ in range(1 if self.mode.incremental else est.max_iter):
             if self._epoch(rng):
                 return
-        if not self.mode.incremental:
+        if not self.mode.incremental and np.isfinite(est.n_iter_no_change):
+            # With n_iter_no_change=inf the budget is the plan, not a failure.
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
                 "reached and the optimization hasn't converged yet.",

@@ -214,7 +214,11 @@ CASES = [
         # outputs, not even the initial ones.
         "fit-diverged-from-the-start",
         lambda: SNNClassifier(
-            hidden_layer_sizes=(64,), standardize=False, max_iter=2, random_state=0
+            hidden_layer_sizes=(64,),
+            standardize=False,
+            max_iter=2,
+            early_stopping=False,  # equal rows: no validation split either
+            random_state=0,
         ).fit(np.full((150, 4), 1.7e308), Y),
         ValueError,
         "Training diverged at epoch 1, and no weights of the last two epochs give "

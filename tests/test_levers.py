@@ -42,12 +42,13 @@ def test_smooth_clip_is_near_identity_inside_and_bounded_outside():
 def test_input_clip_equals_clipping_the_standardized_input_by_hand(outlying):
     """Training and predict both read smooth_clip((X - mean) / std)."""
     X, y = outlying
-    clipped = SNNRegressor(input_clip=1.5, max_iter=30, **SMALL).fit(X, y)
+    params = dict(max_iter=30, early_stopping=False, **SMALL)  # scaler: all rows
+    clipped = SNNRegressor(input_clip=1.5, **params).fit(X, y)
     Z = smooth_clip((X - X.mean(axis=0)) / X.std(axis=0), 1.5)
-    by_hand = SNNRegressor(standardize=False, max_iter=30, **SMALL).fit(Z, y)
+    by_hand = SNNRegressor(standardize=False, **params).fit(Z, y)
     assert_allclose(clipped.coefs_[0], by_hand.coefs_[0], rtol=1e-5, atol=1e-8)
     assert_allclose(clipped.predict(X), by_hand.predict(Z), rtol=1e-5, atol=1e-6)
-    plain = SNNRegressor(max_iter=30, **SMALL).fit(X, y)
+    plain = SNNRegressor(**params).fit(X, y)
     assert not np.allclose(plain.predict(X), clipped.predict(X), atol=1e-3)
 
 
@@ -120,13 +121,19 @@ def test_schedule_sets_each_epochs_step_size(iris, schedule, factor):
     X, y = iris
     n = 4
     scheduled = SNNClassifier(
-        learning_rate=schedule, learning_rate_init=0.01, max_iter=n, **SMALL
+        learning_rate=schedule,
+        learning_rate_init=0.01,
+        max_iter=n,
+        early_stopping=False,  # as partial_fit: every row
+        **SMALL,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         scheduled.fit(X, y)
     # The same epochs one by one at constant, hand-computed step sizes.
-    by_hand = SNNClassifier(learning_rate_init=0.01 * factor(0.5 / n), **SMALL)
+    by_hand = SNNClassifier(
+        learning_rate="constant", learning_rate_init=0.01 * factor(0.5 / n), **SMALL
+    )
     by_hand.partial_fit(X, y, classes=np.unique(y))
     for k in range(1, n):
         by_hand.set_params(learning_rate_init=0.01 * factor((k + 0.5) / n))
@@ -138,8 +145,10 @@ def test_partial_fit_schedule_starts_again_after_max_iter(iris):
     """Call k trains at the factor of ((k mod max_iter) + 0.5) / max_iter."""
     X, y = iris
     cosine = [(1 + np.cos(np.pi * t)) / 2 for t in (0.25, 0.75, 0.25)]
-    scheduled = SNNClassifier(learning_rate="cosine", max_iter=2, **SMALL)
-    by_hand = SNNClassifier(**SMALL)
+    scheduled = SNNClassifier(
+        learning_rate="cosine", learning_rate_init=0.001, max_iter=2, **SMALL
+    )
+    by_hand = SNNClassifier(learning_rate="constant", **SMALL)
     for factor in cosine:
         scheduled.partial_fit(X, y, classes=np.unique(y))
         by_hand.set_params(learning_rate_init=0.001 * factor)

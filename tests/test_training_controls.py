@@ -104,7 +104,8 @@ def test_batch_norm_keeps_the_training_set_statistics(iris):
     import keras
 
     X, y = iris
-    clf = SNNClassifier(**FAST, batch_norm=True, random_state=0).fit(X, y)
+    clf = SNNClassifier(**FAST, batch_norm=True, early_stopping=False, random_state=0)
+    clf.fit(X, y)  # every row trains: the statistics are the 150 rows'
     assert _layer_types(clf).count("WeightedBatchNormalization") == 2
     # A hand forward pass in float64: each layer's mean and variance over the
     # 150 rows (a float32 network, JAX's without x64, rounds to about 1e-7).
@@ -195,10 +196,11 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert kept >= clf.validation_scores_[-1]
 
 
-def test_no_early_stopping_leaves_validation_attributes_none(fitted_classifier):
+def test_no_early_stopping_leaves_validation_attributes_none(iris):
     """validation_scores_ and best_validation_score_ are None without early stopping."""
-    assert fitted_classifier.validation_scores_ is None
-    assert fitted_classifier.best_validation_score_ is None
+    clf = SNNClassifier(**FAST, early_stopping=False, random_state=0).fit(*iris)
+    assert clf.validation_scores_ is None
+    assert clf.best_validation_score_ is None
 
 
 def test_adaptive_learning_rate_follows_mlp(iris, capsys):
@@ -223,7 +225,13 @@ def test_class_weight_balanced_raises_minority_recall():
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, stratify=y, random_state=0
     )
-    params = dict(hidden_layer_sizes=(16, 16), max_iter=20, learning_rate_init=0.003)
+    params = dict(
+        hidden_layer_sizes=(16, 16),
+        max_iter=20,
+        learning_rate_init=0.003,
+        learning_rate="constant",
+        early_stopping=False,  # accuracy-based stopping would undo the weights
+    )
     recall = {
         weight: recall_score(
             y_test,
