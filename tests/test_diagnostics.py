@@ -12,9 +12,11 @@ from sksnn._forward import forward
 
 
 def _tiny(Estimator, X, y, **params):
-    return Estimator(
-        hidden_layer_sizes=(3, 3), max_iter=5, random_state=0, **params
-    ).fit(X, y)
+    return (
+        Estimator(hidden_layer_sizes=(3, 3), max_iter=5, random_state=0, **params)
+        .set_params(early_stopping=False)
+        .fit(X, y)
+    )  # the scaler sees every row
 
 
 def test_statistics_match_a_hand_forward_pass(iris):
@@ -101,7 +103,12 @@ def test_unfitted_statistics_use_the_fit_initial_weights(iris):
     """An unfitted estimator reports the weights fit starts from."""
     X, y = iris
     est = SNNClassifier(
-        hidden_layer_sizes=(5,), max_iter=1, learning_rate_init=1e-12, random_state=3
+        hidden_layer_sizes=(5,),
+        max_iter=1,
+        learning_rate_init=1e-12,
+        early_stopping=False,  # the scaler sees every row
+        n_iter_no_change=10,  # and max_iter warns
+        random_state=3,
     )
     before = sksnn.layer_statistics(est, X)
     with pytest.warns(Warning):
@@ -146,10 +153,17 @@ def test_plots_draw_every_curve(iris, fitted_classifier):
     axes = plot_layer_statistics(stats)
     assert [len(ax.get_lines()) for ax in axes] == [2, 2, 2]
     early = SNNClassifier(
-        hidden_layer_sizes=(8,), max_iter=5, early_stopping=True, random_state=0
+        hidden_layer_sizes=(8,),
+        max_iter=5,
+        early_stopping=True,
+        n_iter_no_change=10,
+        random_state=0,
     )
+    plain = SNNClassifier(**early.get_params()).set_params(early_stopping=False)
     with pytest.warns(Warning):
         early.fit(X, y)
-    axes = plot_learning_curves({"fitted": fitted_classifier, "early": early})
+    with pytest.warns(Warning):
+        plain.fit(X, y)
+    axes = plot_learning_curves({"fitted": plain, "early": early})
     assert len(axes[0].get_lines()) == 2
     assert len(axes[1].get_lines()) == 1  # only the early-stopped one validates
