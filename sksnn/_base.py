@@ -409,6 +409,8 @@ default=None
         """The score of encoded validation rows: minus the loss, or the
         estimator's score (accuracy or R^2), as ``scoring`` says."""
         logits = self._network_logits(val.X)
+        if not np.isfinite(logits).all():
+            return -np.inf  # diverging: never the best epoch
         if self.scoring == "loss":
             losses = self._losses_of(
                 check_finite(logits, "The network's output"), val.y

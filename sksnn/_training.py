@@ -340,7 +340,7 @@ class TrainingRun:
         # Differences below tol do not count as improvements for stopping, so
         # they do not count for keeping either: of the epochs within tol of
         # the best score, the latest (longest trained) is kept.
-        if last >= est.best_validation_score_ - est.tol:
+        if np.isfinite(last) and last >= est.best_validation_score_ - est.tol:
             self.best = est._weights()
 
     def _stop_or_slow_down(self):
