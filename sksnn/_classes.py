@@ -90,8 +90,10 @@ default='coslog4'
         cosine cycles on a log-time axis (Holzmueller et al. 2024), rising
         from 0 at the start of each cycle. They plan for ``max_iter`` epochs:
         combine them with ``n_iter_no_change=np.inf`` to train them all (and
-        ``early_stopping=True`` to keep the best). In ``partial_fit`` t counts
-        the calls and starts again after ``max_iter`` of them.
+        ``early_stopping=True`` to keep the best); the epochs of the first
+        rise of ``'coslog4'`` (its first 2.8%) do not count towards
+        ``n_iter_no_change``. In ``partial_fit`` t counts the calls and starts
+        again after ``max_iter`` of them.
 
     batch_size : int or 'auto', default='auto'
         Size of the mini-batches; ``'auto'`` is ``min(200, n_samples)``.

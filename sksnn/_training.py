@@ -50,6 +50,10 @@ SCHEDULES = {
     "cosine": lambda t: 0.5 * (1 + np.cos(np.pi * t)),
     "coslog4": lambda t: 0.5 * (1 - np.cos(2 * np.pi * np.log2(1 + 15 * t))),
 }
+# The share of max_iter over which a schedule first rises to its peak: epochs
+# of that warm-up do not count towards n_iter_no_change (their small steps
+# say nothing about a plateau).
+WARM_UP = {"coslog4": (np.sqrt(2) - 1) / 15}
 
 
 class DivergenceWarning(ConvergenceWarning):
@@ -261,6 +265,11 @@ class TrainingRun:
             return True
         self.previous = est._weights()
         self._pull()
+        if self.val is not None and est._batch_norms:
+            # The moving averages lag the weights by many steps when an epoch
+            # has few batches; validation scores the statistics that predict
+            # will use (the Keras model keeps its own for training).
+            est._set_weights(self._exact_batch_norms())
         self._update_no_improvement_count()
         if self.no_improvement > est.n_iter_no_change:
             if self._stop_or_slow_down():
@@ -329,7 +338,10 @@ class TrainingRun:
             last = est._validation_score(val)
             est.validation_scores_.append(float(last))
             best, sign = est.best_validation_score_, 1
-        if sign * last < sign * best + est.tol:
+        warming_up = est.n_iter_ % est.max_iter < WARM_UP.get(
+            est.learning_rate, 0.0
+        ) * est.max_iter
+        if sign * last < sign * best + est.tol and not warming_up:
             self.no_improvement += 1
         else:
             self.no_improvement = 0
@@ -361,6 +373,26 @@ class TrainingRun:
             )
         return True
 
+    def _exact_batch_norms(self):
+        """The estimator's weights, with batch statistics computed exactly on
+        the training rows (see ``batch_norm_statistics``)."""
+        est, train = self.estimator, self.train
+        inputs = network_input(
+            self._scaled(train.X), est._embedding, est._embedding_layout()
+        )
+        return est._weights()._replace(
+            batch_norms=batch_norm_statistics(
+                inputs,
+                est.coefs_,
+                est.intercepts_,
+                est.activation,
+                est._batch_norms,
+                est._hidden_scale,
+                sample_weight=train.w,
+                slopes=est._slopes,
+            ),
+        )
+
     # -- the end of the call ---------------------------------------------------
 
     def _keep(self):
@@ -371,23 +403,7 @@ class TrainingRun:
         if self.best is not None:
             self._push(self.best)
         if est._batch_norms:
-            inputs = network_input(
-                self._scaled(train.X), est._embedding, est._embedding_layout()
-            )
-            self._push(
-                est._weights()._replace(
-                    batch_norms=batch_norm_statistics(
-                        inputs,
-                        est.coefs_,
-                        est.intercepts_,
-                        est.activation,
-                        est._batch_norms,
-                        est._hidden_scale,
-                        sample_weight=train.w,
-                        slopes=est._slopes,
-                    ),
-                )
-            )
+            self._push(self._exact_batch_norms())
         if not all(np.isfinite(w).all() for w in est.coefs_ + est.intercepts_):
             raise ValueError(
                 "Training diverged: the network's weights are no longer finite. "

@@ -141,6 +141,42 @@ def test_schedule_sets_each_epochs_step_size(iris, schedule, factor):
     assert_allclose(scheduled.coefs_[1], by_hand.coefs_[1], rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("schedule, counted_from", [("constant", 2), ("coslog4", 28)])
+def test_coslog4_warm_up_does_not_count_towards_patience(iris, schedule, counted_from):
+    """No epoch but the first (on an infinite best) improves by tol=1e9;
+    patience counts from coslog4's first peak on."""
+    X, y = iris
+    est = SNNClassifier(
+        learning_rate=schedule,
+        max_iter=1000,  # coslog4 peaks first at 2.76% of it: epoch 27.6
+        n_iter_no_change=2,
+        tol=1e9,
+        early_stopping=False,
+        **SMALL,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert est.n_iter_ == counted_from + 2  # the third counted epoch stops
+
+
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+def test_batch_norm_validation_scores_the_statistics_predict_uses(Estimator):
+    """With batch_norm, each epoch's validation score is the score predict
+    gives with that epoch's weights, whose statistics are exact on the
+    training rows (the moving averages lag on a few batches per epoch)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = X[:, 0] - X[:, 1] ** 2 + 0.1 * rng.normal(size=300)
+    if Estimator is SNNClassifier:
+        y = (y > np.median(y)).astype(int)
+    est = Estimator(batch_norm=True, max_iter=6, **SMALL)
+    est.fit(X[:200], y[:200], X_val=X[200:], y_val=y[200:])
+    score = est.score(X[200:], y[200:])
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert np.isclose(est.validation_scores_, score, rtol=0, atol=1e-9).any()
+
+
 def test_partial_fit_schedule_starts_again_after_max_iter(iris):
     """Call k trains at the factor of ((k mod max_iter) + 0.5) / max_iter."""
     X, y = iris
