@@ -399,7 +399,7 @@ class TrainingRun:
         """Keep the best (early stopping) or last weights, and the solver state."""
         from sksnn import _network
 
-        est, train = self.estimator, self.train
+        est = self.estimator
         if self.best is not None:
             self._push(self.best)
         if est._batch_norms:

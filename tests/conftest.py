@@ -36,7 +36,12 @@ KERAS_RTOL = 1e-9 if BACKEND == "tensorflow" else 1e-5
 
 # Small settings that still learn: the behaviour tests check what the
 # estimators do, not how well a big network trains.
-FAST = dict(hidden_layer_sizes=(16, 16), max_iter=60, learning_rate_init=0.01)
+FAST = dict(
+    hidden_layer_sizes=(16, 16),
+    max_iter=60,
+    learning_rate_init=0.01,
+    n_iter_no_change=10,
+)
 
 
 # Tests whose float64 expectations do not hold when JAX trains in float32

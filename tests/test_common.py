@@ -7,7 +7,9 @@ from sklearn.utils.estimator_checks import check_estimator, parametrize_with_che
 
 from sksnn import SNNClassifier, SNNRegressor
 
-FAST_CHECK_PARAMS = dict(hidden_layer_sizes=(32, 32), max_iter=100, random_state=0)
+FAST_CHECK_PARAMS = dict(
+    hidden_layer_sizes=(32, 32), max_iter=100, n_iter_no_change=10, random_state=0
+)
 
 # Settings whose training depends on the rows themselves: the dropout masks,
 # under which weighted rows cannot equal repeated rows; and the batch
