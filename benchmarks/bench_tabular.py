@@ -261,7 +261,14 @@ def figure(results, names, path):
 
 # What SNNClassifier and SNNRegressor defaulted to before the defaults
 # benchmark chose new ones: the reference of the fit-time target.
-PREVIOUS_DEFAULTS = dict(early_stopping=False, validation_fraction=0.1)
+PREVIOUS_DEFAULTS = dict(
+    early_stopping=False,
+    validation_fraction=0.1,
+    learning_rate="constant",
+    learning_rate_init=0.001,
+    max_iter=200,
+    n_iter_no_change=10,
+)
 
 
 def fit_times(name, repeats, quick=False):
@@ -274,7 +281,9 @@ def fit_times(name, repeats, quick=False):
     budget = dict(max_iter=5) if quick else {}
     build = {
         "sksnn": lambda: SNN(random_state=0, **budget),
-        "sksnn_previous": lambda: SNN(random_state=0, **PREVIOUS_DEFAULTS, **budget),
+        "sksnn_previous": lambda: SNN(
+            **{"random_state": 0, **PREVIOUS_DEFAULTS, **budget}
+        ),
         "realmlp": lambda: _realmlp(is_clf, quick),
     }
     if importlib.util.find_spec("pytabkit") is None:

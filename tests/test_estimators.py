@@ -338,7 +338,8 @@ def test_early_stop_on_training_loss_follows_mlp(iris):
     from sklearn.neural_network import MLPClassifier
 
     X, y = iris
-    clf = SNNClassifier(**FAST, tol=10.0, n_iter_no_change=3).fit(X, y)
+    settings = dict(FAST, tol=10.0, n_iter_no_change=3, early_stopping=False)
+    clf = SNNClassifier(**settings).fit(X, y)
     mlp = MLPClassifier(tol=10.0, n_iter_no_change=3).fit(X, y)
     assert clf.n_iter_ == mlp.n_iter_ == 5  # 1 improvement on inf, then 3 + 1
 
@@ -347,11 +348,11 @@ def test_convergence_warning_at_max_iter(iris):
     """Reaching max_iter before convergence warns like MLP."""
     X, y = iris
     with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(2\) reached"):
-        SNNClassifier(**dict(FAST, max_iter=2), n_iter_no_change=10).fit(X, y)
+        SNNClassifier(**dict(FAST, max_iter=2, n_iter_no_change=10)).fit(X, y)
     # With n_iter_no_change=inf (the default) the budget is the plan.
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        SNNClassifier(**dict(FAST, max_iter=2)).fit(X, y)
+        SNNClassifier(**dict(FAST, max_iter=2, n_iter_no_change=np.inf)).fit(X, y)
 
 
 def test_verbose_prints_one_line_per_epoch(iris, capsys):
