@@ -496,6 +496,84 @@ def float_dtype(dtype):
 _EPOCHS = {"tensorflow": _tensorflow_epoch, "jax": _jax_epoch}
 
 
+def _tensorflow_loss_and_gradient(model, loss_fn):
+    import tensorflow as tf
+
+    variables = model.trainable_variables
+
+    @tf.function(autograph=False, reduce_retracing=True)
+    def value_and_grad(x, y, w):
+        with tf.GradientTape() as tape:
+            loss = ops.mean(w * loss_fn(y, model(x, training=False)))
+            if model.losses:  # the L2 penalty, when alpha > 0
+                loss = loss + ops.sum(model.losses)
+        grads = tape.gradient(loss, variables)
+        return loss, [tf.convert_to_tensor(g) for g in grads]
+
+    value_and_grad._omit_frequent_tracing_warning = True
+
+    def run(x, y, w):
+        loss, grads = value_and_grad(x, y, w)
+        return float(loss), [g.numpy() for g in grads]
+
+    return run
+
+
+def _jax_loss_and_gradient(model, loss_fn):
+    import jax
+    import jax.numpy as jnp
+
+    def loss_of(trainable, non_trainable, x, y, w):
+        logits, _, losses = model.stateless_call(
+            trainable, non_trainable, x, training=False, return_losses=True
+        )
+        loss = jnp.mean(w * loss_fn(y, logits))
+        return loss + sum(losses) if losses else loss
+
+    value_and_grad = jax.jit(jax.value_and_grad(loss_of))
+
+    def run(x, y, w):
+        trainable = [v.value for v in model.trainable_variables]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+        loss, grads = value_and_grad(trainable, non_trainable, x, y, w)
+        return float(loss), [np.asarray(g) for g in grads]
+
+    return run
+
+
+def _torch_loss_and_gradient(model, loss_fn):
+    variables = model.trainable_variables
+
+    def run(x, y, w):
+        for variable in variables:
+            variable.value.grad = None
+        x, y, w = (ops.convert_to_tensor(a) for a in (x, y, w))
+        loss = ops.mean(w * loss_fn(y, model(x, training=False)))
+        if model.losses:
+            loss = loss + ops.sum(model.losses)
+        loss.backward()
+        grads = [ops.convert_to_numpy(v.value.grad) for v in variables]
+        return float(ops.convert_to_numpy(loss)), grads
+
+    return run
+
+
+def make_loss_and_gradient(model, loss_fn):
+    """Return ``f(x, Y, w) -> (loss, grads)`` on the model's current weights.
+
+    The loss is the mean weighted loss of the rows plus the L2 penalty, with
+    the network in inference mode (no dropout); ``grads`` are numpy arrays,
+    one per trainable variable of ``model``, in its order. The full-batch
+    objective of ``solver='lbfgs'``.
+    """
+    make = {
+        "tensorflow": _tensorflow_loss_and_gradient,
+        "jax": _jax_loss_and_gradient,
+        "torch": _torch_loss_and_gradient,
+    }[backend_name()]
+    return make(model, loss_fn)
+
+
 def _plain_call(model, x, w):
     return model(x, training=True)
 

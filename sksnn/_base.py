@@ -34,6 +34,10 @@ from sksnn._forward import Embedding, Weights, inference_scale, standardize
 from sksnn._predict import check_finite
 from sksnn._training import Mode
 
+# early_stopping='auto' holds out validation rows when there are at least this
+# many of them: the best epoch chosen on fewer is chosen by noise.
+AUTO_MIN_VALIDATION = 10
+
 
 class BaseSNN(BaseEstimator, metaclass=ABCMeta):
     """Shared base of SNNClassifier and SNNRegressor.
@@ -51,12 +55,20 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "kernel_initializer": [StrOptions(set(_options.INITIALIZERS))],
         "solver": [StrOptions(set(_options.SOLVERS))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "learning_rate": [StrOptions({"constant", "adaptive", "cosine", "coslog4"})],
+        "learning_rate": [StrOptions(set(_options.LEARNING_RATES))],
+        "power_t": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [
             Interval(Integral, 1, None, closed="left"),
@@ -67,7 +79,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "batch_norm": ["boolean"],
         "clipnorm": [None, Interval(Real, 0, None, closed="neither")],
         "clipvalue": [None, Interval(Real, 0, None, closed="neither")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "scoring": [StrOptions({"loss"}), None],
         "standardize": ["boolean"],
@@ -91,8 +103,16 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         solver,
         learning_rate_init,
         learning_rate,
+        power_t,
         batch_size,
         max_iter,
+        max_fun,
+        shuffle,
+        momentum,
+        nesterovs_momentum,
+        beta_1,
+        beta_2,
+        epsilon,
         tol,
         n_iter_no_change,
         alpha,
@@ -119,8 +139,16 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
+        self.power_t = power_t
         self.batch_size = batch_size
         self.max_iter = max_iter
+        self.max_fun = max_fun
+        self.shuffle = shuffle
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.alpha = alpha
@@ -175,11 +203,14 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+n_features)
             The input data. A pandas (or polars) DataFrame may mix numeric,
             bool, category, object and string columns (see
             ``categorical_features``); missing values (NaN, None) are
-            accepted in every column.
+            accepted in every column. A sparse matrix is densified (the
+            network's layers are dense), which takes n_samples x n_features
+            floats of memory.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values (class labels in classification, real numbers
             in regression).
@@ -207,6 +238,8 @@ default=None
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
         mode = Mode.of(self, incremental=incremental)
+        if self.solver == "lbfgs":
+            _check_lbfgs(self)
         hidden = _data.check_hidden_layer_sizes(self.hidden_layer_sizes)
         params = _training.network_parameters(self, hidden)
         if not mode.fresh:
@@ -218,14 +251,19 @@ default=None
         if mode.fresh:
             self._initialize(train, hidden)
         if mode is not Mode.PARTIAL_FIT:
-            # partial_fit ignores early_stopping, as MLP's does.
-            early = self.early_stopping and not mode.incremental
+            early = val is not None
             self.validation_scores_ = [] if early else None
             self.best_validation_score_ = -np.inf if early else None
+            # As in MLP: with early stopping the validation score is tracked
+            # instead of the training loss.
+            self.best_loss_ = None if early else np.inf
         self._network_params = params
         self._hidden_scale = inference_scale(self.activation, self.dropout)
         self._model = None
-        batch_size = self._batch_size(train.X.shape[0])
+        n_rows = train.X.shape[0]
+        # L-BFGS takes its steps on the full batch (and alpha's penalty is
+        # MLP's alpha / (2 n) * ||W||^2 of it).
+        batch_size = n_rows if self.solver == "lbfgs" else self._batch_size(n_rows)
         with (
             _device_scope(self.device),
             _training.borrow_engine(
@@ -272,7 +310,7 @@ default=None
         val = None
         if validation is not None:
             val = self._validation_data(*validation, dtype, classes)
-        elif self.early_stopping and not mode.incremental:
+        elif self._holds_out(mode, X.shape[0]):
             _data.normalized(data.w)  # bad weights are named before the split
             data, val = _data.split(
                 data,
@@ -281,6 +319,22 @@ default=None
                 seed=seed,
             )
         return data._replace(w=_data.normalized(data.w)), val
+
+    def _holds_out(self, mode, n_samples):
+        """Whether this call holds out validation rows for early stopping."""
+        if mode.incremental:
+            if self.early_stopping is True:
+                raise ValueError(
+                    "partial_fit does not support early_stopping=True: it trains "
+                    "one epoch on the rows it is given. Set early_stopping='auto' "
+                    "(early stopping in fit only) or False, or call fit."
+                )
+            return False
+        if self.solver == "lbfgs" or not self.early_stopping:
+            return False  # as in MLP, L-BFGS trains on every row
+        if self.early_stopping == "auto":
+            return n_samples * self.validation_fraction >= AUTO_MIN_VALIDATION
+        return True
 
     def _validated_target(self, y, n_samples):
         if y is None:
@@ -316,6 +370,8 @@ default=None
         )
         self.n_layers_ = len(hidden) + 2
         self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_ = None
         self.loss_curve_ = []
         self.best_loss_ = np.inf
         self._solver_state = None
@@ -498,13 +554,32 @@ default=None
                 state["_network_params"].setdefault(name, value)
         if "coefs_" in state:
             state.setdefault("_slopes", None)  # pickled before PReLU
+            _persistence.restore_counters(state)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True  # densified: the network is dense
         return tags
+
+
+def _check_lbfgs(estimator):
+    """Refuse what L-BFGS cannot minimize: its loss must be deterministic."""
+    random = {
+        "dropout": estimator.dropout > 0,
+        "activation='rrelu'": estimator.activation == "rrelu",
+        "batch_norm=True": estimator.batch_norm,
+    }
+    for what, present in random.items():
+        if present:
+            raise ValueError(
+                f"solver='lbfgs' minimizes one deterministic full-batch loss, "
+                f"which {what} does not give (its training output is random "
+                "or depends on the batch). Use a stochastic solver such as "
+                "solver='nadam', or drop it."
+            )
 
 
 def _validation_arguments(estimator, X_val, y_val, sample_weight_val):
@@ -521,6 +596,13 @@ def _validation_arguments(estimator, X_val, y_val, sample_weight_val):
         raise ValueError(
             f"{given} was given without {missing}: pass both for early stopping "
             "on your own validation data, or neither."
+        )
+    if estimator.solver == "lbfgs":
+        raise ValueError(
+            "X_val and y_val are validation data for early stopping, which "
+            "solver='lbfgs' does not do (it trains on every row, as MLP's "
+            "does). Use a stochastic solver such as solver='nadam', or drop "
+            "them."
         )
     if not estimator.early_stopping:
         raise ValueError(

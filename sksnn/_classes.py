@@ -10,16 +10,28 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from sksnn import _persistence
+from sksnn import _options, _persistence
 from sksnn._base import BaseSNN
 from sksnn._data import checked_scaler
 from sksnn._predict import check_finite
-from sksnn._training import NETWORK_PARAMETERS, SOLVER_PARAMETERS
+from sksnn._training import NETWORK_PARAMETERS, SOLVER_PARAMETERS, Mode
 
 # What partial_fit continues, and so may not change between its calls.
 CONTINUED_PARAMETERS = NETWORK_PARAMETERS + SOLVER_PARAMETERS
+
+
+def _stochastic(estimator):
+    """Whether the solver trains on mini-batches (partial_fit needs one)."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers; "
+            "solver='lbfgs' is not one. Use solver='nadam', 'adam', 'sgd' or "
+            "'rmsprop'."
+        )
+    return True
 
 
 def _with_partial_fit_notes(partial_fit):
@@ -70,18 +82,29 @@ _COMMON_PARAMETERS = """
         draws from N(0, 1), the pre-2010 default under which deep nets
         saturate or explode.
 
-    solver : {'nadam', 'adam', 'sgd', 'rmsprop'}, default='nadam'
-        The optimizer. ``'sgd'`` uses momentum 0.9 with Nesterov's correction,
-        as MLP does.
+    solver : {'nadam', 'adam', 'sgd', 'rmsprop', 'lbfgs'}, default='nadam'
+        The optimizer. ``'sgd'`` uses ``momentum`` (with Nesterov's
+        correction when ``nesterovs_momentum``), as MLP does. ``'lbfgs'``
+        runs scipy's L-BFGS-B on the loss of all the rows at once, with the
+        gradient of the Keras network, as MLP's ``'lbfgs'`` does: at most
+        ``max_iter`` iterations and ``max_fun`` loss evaluations, stopping
+        when the projected gradient falls below ``tol``. It often converges
+        faster and better on small data; it trains on every row (no early
+        stopping), has no ``partial_fit``, and refuses ``dropout``,
+        ``batch_norm`` and ``activation='rrelu'``, whose training output is
+        random or depends on the batch.
 
     learning_rate_init : float, default=0.004
         The initial step size of the solver (the peak of a schedule).
 
-    learning_rate : {'constant', 'adaptive', 'cosine', 'coslog4'}, \
-default='coslog4'
-        ``'adaptive'`` divides the step size by 5 each time the monitored
-        loss (or validation score) stops improving by ``tol`` for
-        ``n_iter_no_change`` epochs, and stops below 1e-6, as in MLP; use it
+    learning_rate : {'constant', 'adaptive', 'invscaling', 'cosine', \
+'coslog4'}, default='coslog4'
+        ``'invscaling'`` sets each epoch's step size to
+        ``learning_rate_init / (t_ + 1) ** power_t``, t_ the samples seen so
+        far, as MLP does. ``'adaptive'`` divides the step size by 5 each
+        time the monitored loss (or validation score) stops improving by
+        ``tol`` for ``n_iter_no_change`` epochs, and stops below 1e-6, as in
+        MLP; use it
         when the loss plateaus at a step size that is too large. The two
         schedules set each epoch's step size from ``learning_rate_init`` and
         the share t of ``max_iter`` done (at the epoch's middle):
@@ -95,12 +118,42 @@ default='coslog4'
         ``n_iter_no_change``. In ``partial_fit`` t counts the calls and starts
         again after ``max_iter`` of them.
 
+    power_t : float, default=0.5
+        The exponent of ``learning_rate='invscaling'``.
+
     batch_size : int or 'auto', default='auto'
         Size of the mini-batches; ``'auto'`` is ``min(200, n_samples)``.
+        ``solver='lbfgs'`` takes no mini-batches.
 
     max_iter : int, default=64
-        Maximum number of epochs (passes over the training data): with the
-        default ``n_iter_no_change=np.inf``, the number trained.
+        Maximum number of epochs (passes over the training data) of each
+        call of fit, or of iterations of ``'lbfgs'``: with the default
+        ``n_iter_no_change=np.inf``, the number trained. A fit with
+        ``warm_start=True`` trains up to ``max_iter`` more, as in MLP.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of ``solver='lbfgs'``.
+
+    shuffle : bool, default=True
+        Shuffle the rows before each epoch (in an order drawn from
+        ``random_state``); False takes them in the order given.
+
+    momentum : float, default=0.9
+        Momentum of ``solver='sgd'``, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with ``solver='sgd'`` and ``momentum > 0``.
+
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment estimates of ``'adam'`` and
+        ``'nadam'``, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment estimates of ``'adam'`` and
+        ``'nadam'``, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Numerical stability term of ``'adam'`` and ``'nadam'``.
 
     tol : float, default=1e-4
         Training stops when the training loss has not improved by at least
@@ -109,8 +162,9 @@ default='coslog4'
     n_iter_no_change : int or np.inf, default=np.inf
         Number of epochs without an improvement of ``tol`` before training
         stops. ``np.inf`` trains all ``max_iter`` epochs (a schedule plans
-        for them) and does not warn when they are done; with
-        ``early_stopping=True`` the best epoch is kept. MLP's default is 10.
+        for them); with early stopping the best epoch is kept, and reaching
+        ``max_iter`` is not a ConvergenceWarning (without it, it is, as in
+        MLP). MLP's default is 10.
 
     alpha : float, default=0.0
         Strength of the L2 penalty on the kernels (MLP's ``alpha``: the loss
@@ -140,7 +194,7 @@ default='coslog4'
         Clip each gradient element to [-clipvalue, clipvalue] before the
         update. Use it against exploding gradients.
 
-    early_stopping : bool, default=True
+    early_stopping : bool or 'auto', default='auto'
         Hold out ``validation_fraction`` of the training data (stratified for
         the classifier), stop when the validation score (accuracy or R^2)
         has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
@@ -150,10 +204,14 @@ default='coslog4'
         equal rows fall on the same side, and a row of weight 2 is held out
         exactly when its two copies would be, so that sample weights still
         act as repeated rows. Pass ``X_val`` and ``y_val`` to fit to choose
-        the rows yourself. ``partial_fit`` ignores it, as MLP's does.
+        the rows yourself. ``'auto'`` holds out rows in fit when they are at
+        least 10 (50 samples at the default ``validation_fraction``: the best
+        epoch chosen on fewer is chosen by noise) and never in
+        ``partial_fit``; ``True`` always in fit, and ``partial_fit`` refuses
+        it, as MLP's does. ``solver='lbfgs'`` ignores it, as MLP's does.
 
     validation_fraction : float, default=0.2
-        Share of the training data held out when ``early_stopping=True``.
+        Share of the training data held out for early stopping.
 
     scoring : 'loss' or None, default=None
         What early stopping scores the validation rows with (and
@@ -250,11 +308,20 @@ _COMMON_ATTRIBUTES = """
     out_activation_ : str
         Name of the output activation.
 
+    loss_ : float
+        The training loss of the last epoch (of ``'lbfgs'``: of the weights
+        kept).
+
     loss_curve_ : list of float
         The training loss after each epoch (weighted mean over the samples).
 
-    best_loss_ : float
-        The lowest value of ``loss_curve_``.
+    best_loss_ : float or None
+        The lowest value of ``loss_curve_``; None with early stopping, which
+        tracks ``best_validation_score_`` instead (as in MLP).
+
+    t_ : int
+        Number of training samples seen by the solver (epochs times training
+        rows): the t of ``learning_rate='invscaling'``.
 
     validation_scores_ : list of float or None
         The validation score (accuracy or R^2) after each epoch when
@@ -267,7 +334,9 @@ _COMMON_ATTRIBUTES = """
         epoch of exactly the best score).
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run by the last call of fit (with ``warm_start``,
+        those of that call, as in MLP), plus one per ``partial_fit`` call
+        since.
 
     coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
         The ith element is the kernel of layer i, the output layer last.
@@ -391,8 +460,16 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         solver="nadam",
         learning_rate_init=0.004,
         learning_rate="coslog4",
+        power_t=0.5,
         batch_size="auto",
         max_iter=64,
+        max_fun=15000,
+        shuffle=True,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
         tol=1e-4,
         n_iter_no_change=np.inf,
         alpha=0.0,
@@ -400,7 +477,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         batch_norm=False,
         clipnorm=None,
         clipvalue=None,
-        early_stopping=True,
+        early_stopping="auto",
         validation_fraction=0.2,
         scoring=None,
         standardize=True,
@@ -422,8 +499,16 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             solver=solver,
             learning_rate_init=learning_rate_init,
             learning_rate=learning_rate,
+            power_t=power_t,
             batch_size=batch_size,
             max_iter=max_iter,
+            max_fun=max_fun,
+            shuffle=shuffle,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
             tol=tol,
             n_iter_no_change=n_iter_no_change,
             alpha=alpha,
@@ -447,6 +532,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
 
+    @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
     @_with_partial_fit_notes
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -476,6 +562,16 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         check_classification_targets(y)
         if mode.fresh:
             self._fit_labels(y, classes, mode.incremental)
+        elif mode is Mode.PARTIAL_FIT and classes is not None:
+            if not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+                raise ValueError(
+                    f"classes={np.asarray(classes).tolist()} differs from the "
+                    f"classes of the first partial_fit call "
+                    f"({self.classes_.tolist()}): partial_fit keeps them. Pass "
+                    "the same classes, or none after the first call."
+                )
+        elif mode is Mode.WARM_START and name == "y":
+            self._check_same_classes(y)
         self._check_labels(y, name)
         weights = sample_weight * self._class_weights(y, mode.incremental)
         return self._one_hot(y), weights
@@ -496,6 +592,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         if self._label_binarizer.y_type_.startswith("multilabel"):
             return self._label_binarizer.transform(y)
         codes = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 1:  # one column of ones: the only class
+            return np.ones((len(codes), 1), dtype=np.int64)
         if len(self.classes_) == 2:  # one column: the second class
             return codes.reshape(-1, 1)
         one_hot = np.zeros((len(codes), len(self.classes_)), dtype=np.int64)
@@ -512,15 +610,24 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         labels = y if classes is None or multilabel else np.asarray(classes)
         self._label_binarizer = LabelBinarizer().fit(labels)
         self.classes_ = self._label_binarizer.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "SNNClassifier needs samples of at least 2 classes in y; got 1 "
-                f"class: {self.classes_.tolist()[0]!r}."
-            )
+        # One class (as MLP allows): one logistic output trained towards it,
+        # and predictions of that class with probability 1.
         self.n_outputs_ = self._label_binarizer.transform(labels[:1]).shape[1]
         self.out_activation_ = (
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
         )
+
+    def _check_same_classes(self, y):
+        """warm_start=True continues on the classes of the first fit (MLP's rule)."""
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return
+        if not np.array_equal(np.unique(y), self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as "
+                f"in the previous call to fit. Previously got {self.classes_}, "
+                f"`y` has {np.unique(y)}. Set warm_start=False to fit a new "
+                "network on these classes."
+            )
 
     def _check_labels(self, y, name="y"):
         if self._label_binarizer.y_type_.startswith("multilabel"):
@@ -578,9 +685,28 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         if self.out_activation_ == "softmax":
             return softmax(logits, axis=1)
         proba = expit(logits)
+        if len(self.classes_) == 1:
+            return np.ones_like(proba)
         if self._label_binarizer.y_type_ == "binary":
             return np.hstack([1 - proba, proba])
         return proba
+
+    def predict_log_proba(self, X):
+        """Logarithm of the probability estimates, ``log(predict_proba(X))``.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The log-probability of each class, in the order of ``classes_``
+            (-inf where a probability rounds to 0).
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
     def predict(self, X):
         """Predict with the trained network.
@@ -602,6 +728,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         y_type = self._label_binarizer.y_type_
         if y_type == "multiclass":
             return self.classes_[np.argmax(logits, axis=1)]
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, len(logits))
         if y_type == "binary":
             return self.classes_[(logits[:, 0] > 0).astype(np.intp)]
         return (logits > 0).astype(np.int64)
@@ -657,10 +785,18 @@ class SNNRegressor(RegressorMixin, BaseSNN):
 """
         + _COMMON_PARAMETERS
         + """
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss minimized, as MLPRegressor's ``loss``: half the squared
+        error of the standardized target, or the half Poisson deviance of a
+        non-negative target (counts, rates), whose network outputs the log
+        of the predicted mean (``out_activation_='exp'``) and whose target
+        is not standardized.
+
     Attributes
     ----------
-    target_scaler_ : StandardScaler
+    target_scaler_ : StandardScaler or None
         The fitted scaler of the target; ``loss_curve_`` is in its units.
+        None with ``loss='poisson'``.
 """
         + _COMMON_ATTRIBUTES
         + """
@@ -685,6 +821,11 @@ class SNNRegressor(RegressorMixin, BaseSNN):
     """
     )
 
+    _parameter_constraints: dict = {
+        **BaseSNN._parameter_constraints,
+        "loss": [StrOptions(set(_options.REGRESSION_LOSSES))],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100, 100, 100, 100),
@@ -694,8 +835,16 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         solver="nadam",
         learning_rate_init=0.004,
         learning_rate="coslog4",
+        power_t=0.5,
         batch_size="auto",
         max_iter=64,
+        max_fun=15000,
+        shuffle=True,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
         tol=1e-4,
         n_iter_no_change=np.inf,
         alpha=0.0,
@@ -703,7 +852,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         batch_norm=False,
         clipnorm=None,
         clipvalue=None,
-        early_stopping=True,
+        early_stopping="auto",
         validation_fraction=0.2,
         scoring=None,
         standardize=True,
@@ -715,6 +864,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         random_state=None,
         verbose=0,
         device="auto",
+        loss="squared_error",
     ):
         super().__init__(
             hidden_layer_sizes,
@@ -723,8 +873,16 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             solver=solver,
             learning_rate_init=learning_rate_init,
             learning_rate=learning_rate,
+            power_t=power_t,
             batch_size=batch_size,
             max_iter=max_iter,
+            max_fun=max_fun,
+            shuffle=shuffle,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
             tol=tol,
             n_iter_no_change=n_iter_no_change,
             alpha=alpha,
@@ -745,7 +903,9 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             verbose=verbose,
             device=device,
         )
+        self.loss = loss
 
+    @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
     @_with_partial_fit_notes
     def partial_fit(self, X, y, sample_weight=None):
@@ -770,15 +930,35 @@ class SNNRegressor(RegressorMixin, BaseSNN):
 
     def _encode_targets(self, y, sample_weight, *, mode, classes, name="y"):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        poisson = self.loss == "poisson"
+        if poisson and np.any(Y < 0):
+            raise ValueError(
+                f"{name} holds negative values, which loss='poisson' does not "
+                "allow: it models counts or rates (y >= 0). Use "
+                "loss='squared_error', or shift the target."
+            )
         if mode.fresh:
-            self.target_scaler_ = checked_scaler(Y, sample_weight, "y")
+            # The Poisson loss needs the target's own scale: it is not scaled.
+            self.target_scaler_ = None if poisson else checked_scaler(
+                Y, sample_weight, "y"
+            )
             self.n_outputs_ = Y.shape[1]
-            self.out_activation_ = "identity"
+            self.out_activation_ = _OUT_ACTIVATIONS[self.loss]
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"{name} has {Y.shape[1]} outputs, but the fitted network has "
                 f"{self.n_outputs_}. Set warm_start=False to train a new network."
             )
+        elif _OUT_ACTIVATIONS[self.loss] != self.out_activation_:
+            fitted = next(k for k, v in _OUT_ACTIVATIONS.items()
+                          if v == self.out_activation_)  # fmt: skip
+            raise ValueError(
+                f"loss={self.loss!r} differs from the loss={fitted!r} the network "
+                "was fitted with, which warm_start and partial_fit continue. Set "
+                f"loss={fitted!r} again, or fit a new network."
+            )
+        if self.target_scaler_ is None:
+            return Y, sample_weight
         return self.target_scaler_.transform(Y), sample_weight
 
     def predict(self, X):
@@ -800,20 +980,31 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         # target_scaler_.inverse_transform's arithmetic, without its checks;
         # checked after it, which can overflow where the logits did not.
         with np.errstate(over="ignore", invalid="ignore"):
-            y = logits * self.target_scaler_.scale_
-            y += self.target_scaler_.mean_
+            if self.target_scaler_ is None:  # loss='poisson'
+                y = np.exp(logits)
+            else:
+                y = logits * self.target_scaler_.scale_.astype(logits.dtype)
+                y += self.target_scaler_.mean_.astype(logits.dtype)
         y = check_finite(y, "The prediction")
         return y.ravel() if self.n_outputs_ == 1 else y
 
     def _losses_of(self, logits, y):
-        """Half the squared error of each row, on the standardized target."""
-        Y = (y.reshape(len(y), -1) - self.target_scaler_.mean_) / (
-            self.target_scaler_.scale_
-        )
+        """The training loss of each row: half the squared error of the
+        standardized target, or the half Poisson deviance (without its
+        constant terms) for loss='poisson'."""
+        Y = y.reshape(len(y), -1)
+        if self.target_scaler_ is None:
+            return np.mean(np.exp(logits) - Y * logits, axis=1)
+        Y = (Y - self.target_scaler_.mean_) / self.target_scaler_.scale_
         return 0.5 * np.mean(np.square(logits - Y), axis=1)
 
     def _score_logits(self, logits, y, sample_weight):
         return r2_score(y, self._values_of(logits), sample_weight=sample_weight)
+
+
+# The output activation of each loss: the network's output is the log of
+# the predicted mean under the Poisson loss.
+_OUT_ACTIVATIONS = {"squared_error": "identity", "poisson": "exp"}
 
 
 def load(path):

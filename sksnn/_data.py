@@ -50,8 +50,9 @@ def split(data, *, validation_fraction, stratify, seed):
     n_val = _validation_size(n_samples, validation_fraction, stratify)
     if not 0 < n_val < n_samples:
         raise ValueError(
-            f"early_stopping=True cannot hold out validation_fraction="
-            f"{validation_fraction} of n_samples={n_samples}: it needs "
+            f"The validation set is too small: early_stopping=True cannot hold "
+            f"out validation_fraction={validation_fraction} of "
+            f"n_samples={n_samples}: it needs "
             f"{n_val} validation samples and at least 1 training sample. "
             "Change validation_fraction, pass more samples, or set "
             "early_stopping=False."
@@ -83,6 +84,8 @@ def _row_hashes(X, salt):
     is left out: rescaling it, or giving it another dtype, keeps the split."""
     import pandas as pd
 
+    # In float64: float32 input of the same values gets the same split.
+    X = X.astype(np.float64, copy=False)
     columns = {f"x{i}": X[:, i] for i in range(X.shape[1])}
     columns["salt"] = np.full(len(X), salt)
     frame = pd.DataFrame(columns)

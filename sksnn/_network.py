@@ -76,11 +76,10 @@ SOLVERS = _options.registry(
     {
         "nadam": keras.optimizers.Nadam,
         "adam": keras.optimizers.Adam,
-        # MLP's defaults for plain SGD: momentum 0.9 with Nesterov's correction.
-        "sgd": partial(keras.optimizers.SGD, momentum=0.9, nesterov=True),
+        "sgd": keras.optimizers.SGD,
         "rmsprop": keras.optimizers.RMSprop,
     },
-    _options.SOLVERS,
+    _options.STOCHASTIC_SOLVERS,
 )
 
 
@@ -99,11 +98,18 @@ def _softmax_log_loss(y, logits):
     return -ops.sum(y * ops.log_softmax(logits, axis=-1), axis=-1)
 
 
+def _half_poisson_loss(y, logits):
+    # The half Poisson deviance of exp(z) without its constant terms, as
+    # MLPRegressor(loss='poisson') minimizes it: exp(z) - y * z.
+    return ops.mean(ops.exp(logits) - y * logits, axis=-1)
+
+
 # Per-sample losses on the logits, keyed by the output activation.
 LOSSES = {
     "identity": _squared_error,
     "logistic": _binary_log_loss,
     "softmax": _softmax_log_loss,
+    "exp": _half_poisson_loss,
 }
 
 
@@ -402,10 +408,34 @@ def build_network(
     return keras.Sequential(layers, name="snn")
 
 
-def make_optimizer(solver, learning_rate, *, clipnorm=None, clipvalue=None):
-    """Return a fresh Keras optimizer for ``solver`` (a key of ``SOLVERS``)."""
+def make_optimizer(
+    solver,
+    learning_rate,
+    *,
+    momentum=0.9,
+    nesterovs_momentum=True,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-8,
+    clipnorm=None,
+    clipvalue=None,
+):
+    """Return a fresh Keras optimizer for ``solver`` (a key of ``SOLVERS``).
+
+    ``momentum`` and ``nesterovs_momentum`` shape ``'sgd'``; ``beta_1``,
+    ``beta_2`` and ``epsilon`` shape ``'adam'`` and ``'nadam'``, as MLP's
+    parameters of those names do. ``'rmsprop'`` keeps Keras' settings.
+    """
+    options = {}
+    if solver == "sgd":
+        options = dict(momentum=float(momentum), nesterov=bool(nesterovs_momentum))
+    elif solver in ("adam", "nadam"):
+        options = dict(beta_1=float(beta_1), beta_2=float(beta_2), epsilon=epsilon)
     return SOLVERS[solver](
-        learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue
+        learning_rate=float(learning_rate),
+        clipnorm=clipnorm,
+        clipvalue=clipvalue,
+        **options,
     )
 
 
@@ -463,7 +493,10 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_s
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
             kernel = layer.kernel
-            kernel.assign(init(seed=next(dense_seeds))(kernel.shape, kernel.dtype))
+            # Drawn in float64 and rounded: float32 and float64 networks of
+            # one seed start from the same weights, as MLP's do.
+            draw = init(seed=next(dense_seeds))(kernel.shape, _draw_dtype())
+            kernel.assign(ops.cast(draw, kernel.dtype))
             layer.bias.assign(ops.zeros(layer.bias.shape, layer.bias.dtype))
         elif isinstance(layer, keras.layers.BatchNormalization):
             for variable, value in (
@@ -481,6 +514,14 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_s
         elif isinstance(layer, keras.layers.PReLU):
             alpha = layer.alpha
             alpha.assign(ops.full(alpha.shape, PRELU_INITIAL_SLOPE, alpha.dtype))
+
+
+def _draw_dtype():
+    """float64, or float32 where the backend computes in no other (JAX
+    without jax_enable_x64)."""
+    from sksnn._backend import float_dtype
+
+    return float_dtype("float64")
 
 
 def seed_dropout(model, seeds):
@@ -508,4 +549,4 @@ def restore_optimizer(optimizer, state, learning_rate):
     """Set the optimizer's variables to ``state`` and its learning rate."""
     for variable, value in zip(optimizer.variables, state):
         variable.assign(value)
-    optimizer.learning_rate = learning_rate
+    optimizer.learning_rate = float(learning_rate)

@@ -29,7 +29,11 @@ INITIALIZERS = (
     "he_uniform",
     "normal",
 )
-SOLVERS = ("nadam", "adam", "sgd", "rmsprop")
+SOLVERS = ("nadam", "adam", "sgd", "rmsprop", "lbfgs")
+# The solvers that train on mini-batches with a Keras optimizer.
+STOCHASTIC_SOLVERS = ("nadam", "adam", "sgd", "rmsprop")
+LEARNING_RATES = ("constant", "adaptive", "invscaling", "cosine", "coslog4")
+REGRESSION_LOSSES = ("squared_error", "poisson")
 
 
 def registry(option, mapping, names):

@@ -39,6 +39,8 @@ _JSON_ATTRIBUTES = [
     "loss_curve_",
     "best_loss_",
     "n_iter_",
+    "t_",
+    "loss_",
     "validation_scores_",
     "best_validation_score_",
     "_hidden_scale",
@@ -231,7 +233,30 @@ def _read(path):
 
 # Parameters added after the first release, at the value that gives what
 # sksnn did before they existed: a file or pickle without one was fitted so.
-ADDED_PARAMETERS = {"input_clip": None, "label_smoothing": 0.0, "scoring": None}
+ADDED_PARAMETERS = {
+    "input_clip": None,
+    "label_smoothing": 0.0,
+    "scoring": None,
+    # MLP's names, added with these values (Keras' epsilon before them).
+    "power_t": 0.5,
+    "max_fun": 15000,
+    "shuffle": True,
+    "momentum": 0.9,
+    "nesterovs_momentum": True,
+    "beta_1": 0.9,
+    "beta_2": 0.999,
+    "epsilon": 1e-7,
+    "loss": "squared_error",
+}
+
+
+def restore_counters(state):
+    """Give ``state`` (an estimator's ``__dict__``) the ``loss_`` and ``t_``
+    that estimators saved before these attributes lack."""
+    if "loss_" not in state:
+        curve = state.get("loss_curve_") or [None]
+        state["loss_"] = curve[-1]
+    state.setdefault("t_", 0)  # unknown: a continued invscaling starts anew
 
 
 def added_parameters(Estimator):
@@ -308,6 +333,7 @@ def load(path, classes):
         estimator = Estimator(**{**added_parameters(Estimator), **params})
         for name, value in document["fitted"].items():
             setattr(estimator, name, _from_json(value))
+        restore_counters(estimator.__dict__)
         # Files written before a parameter existed: it was at its default.
         estimator._network_params = {
             **_fitted_parameters(estimator),

@@ -21,6 +21,7 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.utils.validation import validate_data
 
 # pandas' inferred types of an object column that hold numbers only.
@@ -346,6 +347,10 @@ def read(estimator, X, *, reset, categorical_features=None, mask=None):
     """
     from sksnn._data import validate
 
+    if sparse.issparse(X):
+        # The first layer is dense: a sparse X (the output of OneHotEncoder
+        # or ColumnTransformer) is read as the dense array it stands for.
+        X = X.toarray()
     frame = is_frame(X)
     if reset:  # an array has categorical columns only when told which
         listed = not (

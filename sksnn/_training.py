@@ -41,7 +41,17 @@ NETWORK_PARAMETERS = (
     "embedding_dim",
 )
 # partial_fit continues the solver's state as well, which these shape.
-SOLVER_PARAMETERS = ("dropout", "solver", "clipnorm", "clipvalue")
+SOLVER_PARAMETERS = (
+    "dropout",
+    "solver",
+    "clipnorm",
+    "clipvalue",
+    "momentum",
+    "nesterovs_momentum",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+)
 
 
 # learning_rate's schedules: the factor on learning_rate_init at the share t
@@ -151,7 +161,7 @@ class TrainingRun:
         self.engine = engine
         self.train, self.val = train, val
         self.seed = seed
-        self.learning_rate = estimator.learning_rate_init
+        self.learning_rate = float(estimator.learning_rate_init)
         self.no_improvement = 0
         self.previous = None  # the weights of the epoch before the last
         self.best = None  # the best weights of early stopping
@@ -167,9 +177,15 @@ class TrainingRun:
         """Train, stop by the estimator's rules, and keep the chosen weights."""
         est = self.estimator
         self._load()
-        rng = _random.stream_rng(self.seed, _random.SHUFFLE_STREAM, est.n_iter_)
+        # The streams of a continued call start where the last call stopped.
+        rng = _random.stream_rng(self.seed, _random.SHUFFLE_STREAM, est.t_)
+        if not self.mode.incremental:
+            est.n_iter_ = 0  # as in MLP, n_iter_ counts the epochs of this fit
         try:
-            self._epochs(rng)
+            if est.solver == "lbfgs":
+                self._minimize()
+            else:
+                self._epochs(rng)
         except KeyboardInterrupt:
             self._push(est._weights())
             warnings.warn(
@@ -206,7 +222,7 @@ class TrainingRun:
         if continued is None or engine.holds is not continued:
             if not self.mode.fresh:
                 _network.set_weights(engine.model, est._weights())
-            elif engine.fits:
+            else:  # a new network too: its build drew in its own dtype
                 _network.initialize(
                     engine.model,
                     est.kernel_initializer,
@@ -214,14 +230,16 @@ class TrainingRun:
                     _noise_seeds(self.seed, n_hidden),
                     _embedding_seed(self.seed),
                 )
-            state = engine.optimizer_state if continued is None else continued
-            _network.restore_optimizer(engine.optimizer, state, self.learning_rate)
+            if engine.optimizer is not None:  # None: L-BFGS
+                state = engine.optimizer_state if continued is None else continued
+                _network.restore_optimizer(engine.optimizer, state, self.learning_rate)
         if not self.mode.fresh:
             # Masks from the call's own stream, whichever network it borrowed.
-            rng = _random.stream_rng(self.seed, _random.DROPOUT_STREAM, est.n_iter_)
+            rng = _random.stream_rng(self.seed, _random.DROPOUT_STREAM, est.t_)
             seeds = rng.integers(2**31 - 1, size=2 * n_hidden).tolist()
             _network.seed_dropout(engine.model, seeds)
-        engine.optimizer.learning_rate = self.learning_rate
+        if engine.optimizer is not None:
+            engine.optimizer.learning_rate = self.learning_rate
         engine.fits += 1
         engine.holds = None
         if self.mode.fresh:
@@ -234,8 +252,11 @@ class TrainingRun:
         for _ in range(1 if self.mode.incremental else est.max_iter):
             if self._epoch(rng):
                 return
-        if not self.mode.incremental and np.isfinite(est.n_iter_no_change):
-            # With n_iter_no_change=inf the budget is the plan, not a failure.
+        if not self.mode.incremental and (
+            np.isfinite(est.n_iter_no_change) or self.val is None
+        ):
+            # With n_iter_no_change=inf and early stopping the budget is the
+            # plan and the best epoch is kept: not a failure to converge.
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
@@ -245,22 +266,32 @@ class TrainingRun:
     def _epoch(self, rng):
         """Train one epoch and record it; return True when training must stop."""
         est, train = self.estimator, self.train
-        order = rng.permutation(train.X.shape[0])
+        n_rows = train.X.shape[0]
+        order = rng.permutation(n_rows) if est.shuffle else np.arange(n_rows)
         if est.learning_rate in SCHEDULES:
             done = (est.n_iter_ % est.max_iter + 0.5) / est.max_iter
             factor = SCHEDULES[est.learning_rate](done)
-            self.engine.optimizer.learning_rate = est.learning_rate_init * factor
+            self.engine.optimizer.learning_rate = float(est.learning_rate_init * factor)
+        elif est.learning_rate == "invscaling":
+            # MLP's: the step size after t samples is init / (t + 1)^power_t.
+            rate = est.learning_rate_init / (est.t_ + 1) ** est.power_t
+            self.engine.optimizer.learning_rate = float(rate)
         loss = self.engine.epoch(
             train.X, train.Y, train.w, order, *self.standardization
         )
+        est.t_ += n_rows
         if est.dropout > 0:
             # Dropout makes the batch losses too noisy to stop on.
             loss = self._loss_without_dropout()
         est.n_iter_ += 1
         est.loss_curve_.append(loss)
+        est.loss_ = loss
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
         if not np.isfinite(loss):
+            if self.val is not None:
+                # MLP records the diverged epoch's score as nan.
+                est.validation_scores_.append(float("nan"))
             self._fall_back(loss)
             return True
         self.previous = est._weights()
@@ -279,6 +310,78 @@ class TrainingRun:
 
     def _scaled(self, X):
         return standardize(X, *self.standardization)
+
+    def _minimize(self):
+        """``solver='lbfgs'``: scipy's L-BFGS-B on the full-batch loss.
+
+        As in MLP: at most ``max_iter`` iterations and ``max_fun`` loss
+        evaluations, stopping when the projected gradient falls below
+        ``tol``; each iteration counts as an epoch in ``n_iter_`` and
+        ``loss_curve_``. The loss and its gradient come from the backend's
+        automatic differentiation of the Keras network.
+        """
+        import scipy.optimize
+
+        est, train = self.estimator, self.train
+        variables = self.engine.model.trainable_variables
+        shapes = [tuple(v.shape) for v in variables]
+        ends = np.cumsum([int(np.prod(shape)) for shape in shapes])
+        dtype = train.X.dtype
+        X = self._scaled(train.X)
+        evaluated = {}
+
+        def assign(theta):
+            for variable, part, shape in zip(
+                variables, np.split(theta, ends[:-1]), shapes
+            ):
+                variable.assign(part.reshape(shape).astype(dtype))
+
+        def loss_and_gradient(theta):
+            assign(theta)
+            loss, grads = self.engine.epoch(X, train.Y, train.w)
+            evaluated["loss"] = loss
+            flat = np.concatenate([np.ravel(g) for g in grads]).astype(np.float64)
+            if not np.isfinite(loss):
+                # L-BFGS-B's line search backs off from an infinite loss.
+                return np.inf, np.zeros_like(flat)
+            return loss, flat
+
+        def record(theta):
+            loss = evaluated["loss"]
+            est.n_iter_ += 1
+            est.t_ += train.X.shape[0]
+            est.loss_curve_.append(loss)
+            if est.verbose:
+                print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
+
+        theta = np.concatenate(
+            [np.ravel(v.numpy()) for v in variables]
+        ).astype(np.float64)
+        with warnings.catch_warnings():
+            # scipy warns of deprecated options of other versions.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            result = scipy.optimize.minimize(
+                loss_and_gradient,
+                theta,
+                method="L-BFGS-B",
+                jac=True,
+                callback=record,
+                options={"maxiter": est.max_iter, "maxfun": est.max_fun,
+                         "gtol": est.tol},
+            )  # fmt: skip
+        assign(result.x)
+        est.loss_ = float(result.fun)
+        self._pull()
+        if result.status != 0:
+            message = result.message
+            if isinstance(message, bytes):  # scipy before 1.10
+                message = message.decode("latin1")
+            warnings.warn(
+                f"lbfgs failed to converge after {est.n_iter_} iterations "
+                f"({message}). Increase max_iter or max_fun, or scale the "
+                "data.",
+                ConvergenceWarning,
+            )
 
     def _fall_back(self, loss):
         """After a non-finite loss, keep the newest weights with finite outputs.
@@ -333,7 +436,9 @@ class TrainingRun:
         # the training loss.
         est, val = self.estimator, self.val
         if val is None:
-            last, best, sign = est.loss_curve_[-1], est.best_loss_, -1
+            last, sign = est.loss_curve_[-1], -1
+            # None after a fit with early stopping, which partial_fit continues.
+            best = np.inf if est.best_loss_ is None else est.best_loss_
         else:
             last = est._validation_score(val)
             est.validation_scores_.append(float(last))
@@ -345,8 +450,8 @@ class TrainingRun:
             self.no_improvement += 1
         else:
             self.no_improvement = 0
-        est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
         if val is None:
+            est.best_loss_ = min(best, est.loss_curve_[-1])
             return
         est.best_validation_score_ = max(est.best_validation_score_, float(last))
         # Differences below tol do not count as improvements for stopping, so
@@ -445,6 +550,11 @@ def _engine_key(est, hidden, dtype, batch_size):
         est.solver,
         est.clipnorm,
         est.clipvalue,
+        est.momentum,
+        est.nesterovs_momentum,
+        est.beta_1,
+        est.beta_2,
+        est.epsilon,
         batch_size,
         est.device,
     )
@@ -454,16 +564,24 @@ def _new_engine(est, key, hidden, dtype, batch_size, seed):
     from sksnn import _backend, _network
 
     model = build_model(est, est.get_params(), hidden, dtype, batch_size, seed)
+    loss_fn = _network.LOSSES[est.out_activation_]
+    if est.solver == "lbfgs":
+        # No Keras optimizer: scipy minimizes the full-batch loss.
+        loss_and_gradient = _backend.make_loss_and_gradient(model, loss_fn)
+        return _engine.Engine(key, model, None, loss_and_gradient, [])
     optimizer = _network.make_optimizer(
         est.solver,
         est.learning_rate_init,
+        momentum=est.momentum,
+        nesterovs_momentum=est.nesterovs_momentum,
+        beta_1=est.beta_1,
+        beta_2=est.beta_2,
+        epsilon=est.epsilon,
         clipnorm=est.clipnorm,
         clipvalue=est.clipvalue,
     )
     call = _network.training_call if _network.weighs_rows(model) else None
-    epoch = _backend.make_epoch(
-        model, _network.LOSSES[est.out_activation_], optimizer, batch_size, call
-    )
+    epoch = _backend.make_epoch(model, loss_fn, optimizer, batch_size, call)
     state = _network.optimizer_state(optimizer)
     return _engine.Engine(key, model, optimizer, epoch, state)
 

@@ -6,7 +6,6 @@ import zipfile
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn.datasets import load_iris, make_multilabel_classification
 from sklearn.exceptions import NotFittedError
 
@@ -106,18 +105,6 @@ CASES = [
         lambda: SNNClassifier(**TINY).fit(X + 1j, Y),
         ValueError,
         "Complex data not supported",
-    ),
-    (
-        "fit-sparse-X",
-        lambda: SNNClassifier(**TINY).fit(sp.csr_matrix(X), Y),
-        TypeError,
-        "Sparse data was passed for X, but dense data is required. Use '.toarray()'",
-    ),
-    (
-        "fit-one-class",
-        lambda: SNNClassifier(**TINY).fit(X, np.zeros(150)),
-        ValueError,
-        "needs samples of at least 2 classes in y; got 1 class",
     ),
     (
         "fit-continuous-labels",
@@ -290,12 +277,6 @@ CASES = [
         lambda: fitted("reg").predict(X[:0]),
         ValueError,
         "Found array with 0 sample",
-    ),
-    (
-        "predict-sparse",
-        lambda: fitted("clf").predict(sp.csr_matrix(X)),
-        TypeError,
-        "Sparse data was passed for X, but dense data is required",
     ),
     (
         "predict-strings",

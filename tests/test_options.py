@@ -33,4 +33,5 @@ def test_every_implementation_covers_the_names():
     for registry in (_forward.ACTIVATIONS, _network.ACTIVATIONS, _diagnostics.SLOPES):
         assert sorted(registry) == sorted(_options.ACTIVATIONS)
     assert sorted(_network.INITIALIZERS) == sorted(_options.INITIALIZERS)
-    assert sorted(_network.SOLVERS) == sorted(_options.SOLVERS)
+    assert sorted(_network.SOLVERS) == sorted(_options.STOCHASTIC_SOLVERS)
+    assert set(_options.SOLVERS) - set(_options.STOCHASTIC_SOLVERS) == {"lbfgs"}

@@ -265,7 +265,7 @@ def test_warm_start_continues_from_the_last_loss(Estimator, iris):
     first = list(est.loss_curve_)
     _quiet_fit(est.set_params(warm_start=True), X, y)
     assert len(est.loss_curve_) == 20
-    assert est.n_iter_ == 20
+    assert est.n_iter_ == 10  # the epochs of the last fit, as in MLP
     assert est.loss_curve_[10] < first[0]
     assert abs(est.loss_curve_[10] - first[-1]) < abs(first[0] - first[-1]) / 2
     _quiet_fit(est.set_params(warm_start=False), X, y)
@@ -305,16 +305,22 @@ def test_partial_fit_on_batches_with_missing_classes(iris):
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_partial_fit_ignores_early_stopping(Estimator, iris):
-    """As MLP's: partial_fit trains on every row, with or without early_stopping."""
+    """partial_fit trains on every row under early_stopping='auto' (the
+    default) or False, and refuses True, as MLP's does."""
     X, y = iris
     kwargs = dict(classes=np.unique(y)) if Estimator is SNNClassifier else {}
     fitted = []
-    for early_stopping in (True, False):
+    for early_stopping in ("auto", False):
         est = Estimator(hidden_layer_sizes=(8,), early_stopping=early_stopping)
         est.set_params(random_state=0)
         fitted.append(est.partial_fit(X, y, **kwargs).partial_fit(X, y))
     assert_array_equal(fitted[0].coefs_[0], fitted[1].coefs_[0])
     assert fitted[0].validation_scores_ is None
+    # After a fit with early stopping too (scikit-learn issue 25693).
+    est = Estimator(hidden_layer_sizes=(8,), max_iter=2, early_stopping=True)
+    _quiet_fit(est, X, y)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        est.partial_fit(X, y)
 
 
 def test_class_weight_on_the_regressor_is_refused():
