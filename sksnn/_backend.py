@@ -523,12 +523,21 @@ def _jax_loss_and_gradient(model, loss_fn):
     import jax
     import jax.numpy as jnp
 
+    # The L2 penalty from the traced kernels themselves: stateless_call's
+    # losses are not differentiated with respect to them.
+    index = {id(v): i for i, v in enumerate(model.trainable_variables)}
+    penalties = [
+        (index[id(layer.kernel)], layer.kernel_regularizer)
+        for layer in model.layers
+        if getattr(layer, "kernel_regularizer", None) is not None
+    ]
+
     def loss_of(trainable, non_trainable, x, y, w):
-        logits, _, losses = model.stateless_call(
-            trainable, non_trainable, x, training=False, return_losses=True
-        )
+        logits, _ = model.stateless_call(trainable, non_trainable, x, training=False)
         loss = jnp.mean(w * loss_fn(y, logits))
-        return loss + sum(losses) if losses else loss
+        for i, regularizer in penalties:
+            loss = loss + regularizer(trainable[i])
+        return loss
 
     value_and_grad = jax.jit(jax.value_and_grad(loss_of))
 
