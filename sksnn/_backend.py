@@ -259,6 +259,13 @@ class _Epoch:
         return self.run(X, Y, w, order, center, scale)
 
 
+def objective(loss_fn, y, logits, w, penalties):
+    """What training minimizes: the weighted mean of the per-sample losses,
+    plus the penalties (the L2 terms of the kernels, when alpha > 0)."""
+    loss = ops.mean(w * loss_fn(y, logits))
+    return loss + ops.sum(penalties) if penalties else loss
+
+
 def _tensorflow_step(model, loss_fn, optimizer, call):
     """``step(x, y, w) -> loss``: one gradient step, to be traced.
 
@@ -276,9 +283,7 @@ def _tensorflow_step(model, loss_fn, optimizer, call):
 
     def step(x, y, w):
         with tf.GradientTape() as tape:
-            loss = ops.mean(w * loss_fn(y, call(model, x, w)))
-            if model.losses:  # the L2 penalty, when alpha > 0
-                loss = loss + ops.sum(model.losses)
+            loss = objective(loss_fn, y, call(model, x, w), w, model.losses)
         # Dense gradients: a category embedding's gather gives IndexedSlices.
         apply([tf.convert_to_tensor(g) for g in tape.gradient(loss, variables)])
         return loss
@@ -362,7 +367,6 @@ def _stateless(model, call, trainable, non_trainable, x, w):
 def _jax_step(model, loss_fn, optimizer, call):
     """``step(state, x, y, w) -> (state, loss)``: one pure gradient step."""
     import jax
-    import jax.numpy as jnp
 
     def loss_of(trainable, non_trainable, x, y, w):
         if call is None:
@@ -373,10 +377,7 @@ def _jax_step(model, loss_fn, optimizer, call):
             logits, non_trainable, losses = _stateless(
                 model, call, trainable, non_trainable, x, w
             )
-        loss = jnp.mean(w * loss_fn(y, logits))
-        if losses:  # the L2 penalty, when alpha > 0
-            loss = loss + sum(losses)
-        return loss, non_trainable
+        return objective(loss_fn, y, logits, w, losses), non_trainable
 
     gradient = jax.value_and_grad(loss_of, has_aux=True)
 
@@ -504,9 +505,7 @@ def _tensorflow_loss_and_gradient(model, loss_fn):
     @tf.function(autograph=False, reduce_retracing=True)
     def value_and_grad(x, y, w):
         with tf.GradientTape() as tape:
-            loss = ops.mean(w * loss_fn(y, model(x, training=False)))
-            if model.losses:  # the L2 penalty, when alpha > 0
-                loss = loss + ops.sum(model.losses)
+            loss = objective(loss_fn, y, model(x, training=False), w, model.losses)
         grads = tape.gradient(loss, variables)
         return loss, [tf.convert_to_tensor(g) for g in grads]
 
@@ -521,7 +520,6 @@ def _tensorflow_loss_and_gradient(model, loss_fn):
 
 def _jax_loss_and_gradient(model, loss_fn):
     import jax
-    import jax.numpy as jnp
 
     # The L2 penalty from the traced kernels themselves: stateless_call's
     # losses are not differentiated with respect to them.
@@ -534,10 +532,8 @@ def _jax_loss_and_gradient(model, loss_fn):
 
     def loss_of(trainable, non_trainable, x, y, w):
         logits, _ = model.stateless_call(trainable, non_trainable, x, training=False)
-        loss = jnp.mean(w * loss_fn(y, logits))
-        for i, regularizer in penalties:
-            loss = loss + regularizer(trainable[i])
-        return loss
+        terms = [regularizer(trainable[i]) for i, regularizer in penalties]
+        return objective(loss_fn, y, logits, w, terms)
 
     value_and_grad = jax.jit(jax.value_and_grad(loss_of))
 
@@ -557,9 +553,7 @@ def _torch_loss_and_gradient(model, loss_fn):
         for variable in variables:
             variable.value.grad = None
         x, y, w = (ops.convert_to_tensor(a) for a in (x, y, w))
-        loss = ops.mean(w * loss_fn(y, model(x, training=False)))
-        if model.losses:
-            loss = loss + ops.sum(model.losses)
+        loss = objective(loss_fn, y, model(x, training=False), w, model.losses)
         loss.backward()
         grads = [ops.convert_to_numpy(v.value.grad) for v in variables]
         return float(ops.convert_to_numpy(loss)), grads

@@ -30,7 +30,13 @@ from sksnn import (
     _tabular,
     _training,
 )
-from sksnn._forward import Embedding, Weights, inference_scale, standardize
+from sksnn._forward import (
+    Embedding,
+    Weights,
+    combine_members,
+    inference_scale,
+    standardize,
+)
 from sksnn._predict import check_finite
 from sksnn._training import Mode
 
@@ -87,6 +93,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "max_onehot_levels": [Interval(Integral, 0, None, closed="left")],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "n_ensembles": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -128,6 +135,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         categorical_features,
         max_onehot_levels,
         embedding_dim,
+        n_ensembles,
         warm_start,
         random_state,
         verbose,
@@ -164,6 +172,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.categorical_features = categorical_features
         self.max_onehot_levels = max_onehot_levels
         self.embedding_dim = embedding_dim
+        self.n_ensembles = n_ensembles
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -240,6 +249,13 @@ default=None
         mode = Mode.of(self, incremental=incremental)
         if self.solver == "lbfgs":
             _check_lbfgs(self)
+        if self.n_ensembles > 1 and self.batch_norm:
+            raise ValueError(
+                f"batch_norm=True is not supported with n_ensembles="
+                f"{self.n_ensembles}: the members would share one normalization "
+                "of the batch. Use n_ensembles=1 with batch_norm, or "
+                "batch_norm=False (the SNN default) with an ensemble."
+            )
         hidden = _data.check_hidden_layer_sizes(self.hidden_layer_sizes)
         params = _training.network_parameters(self, hidden)
         if not mode.fresh:
@@ -439,15 +455,26 @@ default=None
     # -- predict -----------------------------------------------------------
 
     def _logits(self, X):
-        """The network's output on X, not yet checked for finiteness."""
+        """The network's output on X, not yet checked for finiteness; an
+        ensemble's is that of its members' mean prediction."""
+        return combine_members(self._members_logits(X), self.out_activation_)
+
+    def _members_logits(self, X):
+        """Each member's output on X (see ``_member_logits``)."""
         check_is_fitted(self, "coefs_")
         if not self._is_plain_input(X):
             table = _tabular.read(self, X, reset=False, mask=self.is_categorical_)
             X = self._encoding.transform(table, self.coefs_[0].dtype)
-        return self._network_logits(X)
+        return self._member_logits(X)
 
     def _network_logits(self, X):
-        """The network's output on encoded X (numpy)."""
+        """The network's output on encoded X (numpy); an ensemble's logits
+        are those of its members' mean prediction (``combine_members``)."""
+        return combine_members(self._member_logits(X), self.out_activation_)
+
+    def _member_logits(self, X):
+        """Each member's output on encoded X: (n_members, n_samples,
+        n_outputs) for an ensemble, else (n_samples, n_outputs)."""
         X = X.astype(self.coefs_[0].dtype, copy=False)
         standardization = self._standardization(X.dtype)
         if self.scaler_ is None and standardization[2] is None:
@@ -504,7 +531,7 @@ default=None
         if getattr(self, "_model", None) is None:
             from sksnn import _network
 
-            hidden = [coef.shape[1] for coef in self.coefs_[:-1]]
+            hidden = [coef.shape[-1] for coef in self.coefs_[:-1]]
             dtype = self.coefs_[0].dtype.name
             self._model = _training.build_model(
                 self, self._network_params, hidden, dtype, 1, 0

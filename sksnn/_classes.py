@@ -16,6 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sksnn import _options, _persistence
 from sksnn._base import BaseSNN
 from sksnn._data import checked_scaler
+from sksnn._forward import combine_members
 from sksnn._predict import check_finite
 from sksnn._training import NETWORK_PARAMETERS, SOLVER_PARAMETERS, Mode
 
@@ -265,6 +266,21 @@ None, default='from_dtype'
         Width of the learned embedding of each categorical column of more
         than ``max_onehot_levels`` levels (RealMLP's width).
 
+    n_ensembles : int, default=1
+        How many networks train together as one (TabM's "k" MLPs in one
+        batched matrix product per layer, Gorishniy et al. 2025). Each member
+        draws its own initial weights (from ``random_state``) and dropout
+        masks; all see the same mini-batches. Each minimizes its own loss:
+        the training loss is their sum, so a member's gradient is the one it
+        would have alone, and ``loss_curve_`` reports the members' mean.
+        Predictions average the members' probabilities (classifier) or values
+        (regressor). Early stopping scores that average, the model that
+        predicts, and keeps the epoch where it is best for all members
+        together. With more than one member ``coefs_[i]`` has shape
+        (n_ensembles, fan_in, fan_out) and ``intercepts_[i]`` (n_ensembles,
+        fan_out); the category embeddings are shared. ``batch_norm=True``
+        needs ``n_ensembles=1``.
+
     warm_start : bool, default=False
         Continue training from the weights of the previous fit instead of
         starting afresh (the input encoding and the input and target scaling
@@ -339,13 +355,16 @@ _COMMON_ATTRIBUTES = """
         since.
 
     coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
-        The ith element is the kernel of layer i, the output layer last.
+        The ith element is the kernel of layer i, the output layer last;
+        (n_ensembles, n_fan_in, n_fan_out) when ``n_ensembles > 1``.
 
     intercepts_ : list of ndarray of shape (n_fan_out,)
-        The ith element is the bias of layer i + 1.
+        The ith element is the bias of layer i + 1; (n_ensembles,
+        n_fan_out) when ``n_ensembles > 1``.
 
     model_ : keras.Model
-        The trained network as a Keras model that outputs logits, built from
+        The trained network as a Keras model that outputs logits (of shape
+        (batch, n_ensembles, n_outputs) for an ensemble), built from
         ``coefs_`` and ``intercepts_`` when first read after a fit (a model
         of its own: later fits never change it). Predictions are computed
         from the same weights with numpy; a pickled estimator stores no
@@ -485,6 +504,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,
+        n_ensembles=1,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -524,6 +544,7 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             categorical_features=categorical_features,
             max_onehot_levels=max_onehot_levels,
             embedding_dim=embedding_dim,
+            n_ensembles=n_ensembles,
             warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
@@ -860,6 +881,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,
+        n_ensembles=1,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -898,6 +920,7 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             categorical_features=categorical_features,
             max_onehot_levels=max_onehot_levels,
             embedding_dim=embedding_dim,
+            n_ensembles=n_ensembles,
             warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
@@ -961,20 +984,35 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             return Y, sample_weight
         return self.target_scaler_.transform(Y), sample_weight
 
-    def predict(self, X):
+    def predict(self, X, return_std=False):
         """Predict with the trained network.
 
         Parameters
         ----------
         X : {array-like, DataFrame} of shape (n_samples, n_features)
             The input data.
+        return_std : bool, default=False
+            Also return the standard deviation of the members' predictions
+            (``n_ensembles > 1``; zeros for a single network).
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values.
+            The predicted values: the mean of the members' predictions.
+        y_std : ndarray of the shape of y
+            Returned only if ``return_std``. The spread of the members, who
+            differ by their initial weights and dropout masks only: it shows
+            where the training data leave the function undetermined (far from
+            the training rows, say), not the noise of the target around its
+            mean. It is not a calibrated predictive interval.
         """
-        return self._values_of(self._logits(X))
+        members = self._members_logits(X)
+        y = self._values_of(combine_members(members, self.out_activation_))
+        if not return_std:
+            return y
+        if members.ndim == 2:
+            return y, np.zeros_like(y)
+        return y, np.std([self._values_of(member) for member in members], axis=0)
 
     def _values_of(self, logits):
         # target_scaler_.inverse_transform's arithmetic, without its checks;

@@ -78,7 +78,9 @@ def _initial_weights(estimator, n_features, n_outputs):
         n_outputs,
         activation=estimator.activation,
         kernel_initializer=estimator.kernel_initializer,
-        seeds=_random.stream_seeds(seed, _random.INIT_STREAM, len(hidden) + 1),
+        seeds=_random.member_seeds(
+            seed, _random.INIT_STREAM, len(hidden) + 1, estimator.n_ensembles
+        ),
         dtype="float64",
     )
     weights = _network.get_weights(model)
@@ -173,7 +175,8 @@ def layer_statistics(estimator, X, y=None):
         fraction of (sample, unit) pairs where the unit is saturated (its
         slope below 1% of the activation's largest slope), the fraction of
         dead units (saturated on every sample), and ``grad_norm`` (NaN
-        without y).
+        without y). For an ensemble (``n_ensembles > 1``) a ``member``
+        column numbers the networks, each with its rows.
     """
     fitted = hasattr(estimator, "coefs_")
     if fitted:
@@ -189,6 +192,31 @@ def layer_statistics(estimator, X, y=None):
     if not fitted and estimator.standardize:
         X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1)
     activation = estimator.activation
+    if coefs[0].ndim == 2:
+        return pd.DataFrame(
+            _statistics(
+                X, Y, out_activation, activation, coefs, intercepts, norms, slopes
+            )
+        )
+    frames = []
+    for m in range(coefs[0].shape[0]):
+        rows = _statistics(
+            X,
+            Y,
+            out_activation,
+            activation,
+            [coef[m] for coef in coefs],
+            [intercept[m] for intercept in intercepts],
+            norms,
+            slopes and [slope[m] for slope in slopes],
+        )
+        frames.append(pd.DataFrame(rows).assign(member=m))
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["member", *frame.columns[:-1]]]
+
+
+def _statistics(X, Y, out_activation, activation, coefs, intercepts, norms, slopes):
+    """The rows of ``layer_statistics`` for one network."""
     _, largest = SLOPES[activation]
     rows, inputs, pre_activations, derivatives = [], [X], [], []
     out = X
@@ -230,4 +258,4 @@ def layer_statistics(estimator, X, y=None):
         for i in range(len(coefs) - 1, 0, -1):
             delta = (delta @ coefs[i].T) * derivatives[i - 1](pre_activations[i - 1])
             rows[i - 1]["grad_norm"] = np.linalg.norm(inputs[i - 1].T @ delta)
-    return pd.DataFrame(rows)
+    return rows

@@ -9,7 +9,7 @@ microseconds for one row, where a Keras call costs milliseconds.
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import erf, expit
+from scipy.special import erf, expit, log_softmax, logsumexp
 
 from sksnn import _options
 
@@ -250,9 +250,15 @@ def forward(
     Returns
     -------
     logits : ndarray of shape (n_samples, n_outputs)
+        Or (n_members, n_samples, n_outputs) for an ensemble, whose kernels
+        have shape (n_members, fan_in, fan_out), biases (n_members, fan_out)
+        and slopes (n_members, units).
     """
     n_hidden = len(coefs) - 1
     norms = list(batch_norms) or [None] * n_hidden
+    if coefs[0].ndim == 3:  # an ensemble: member-major, rows in the middle
+        intercepts = [b[:, None, :] for b in intercepts]
+        slopes = slopes and [s[:, None, :] for s in slopes]
     hidden = [
         hidden_activation(activation, s, in_place=True)
         for s in slopes or [None] * n_hidden
@@ -272,6 +278,45 @@ def forward(
     out = out @ coefs[-1]
     out += intercepts[-1]
     return out
+
+
+def _mean_logits(logits):
+    return logits.mean(axis=0)
+
+
+def _log_mean_exp(z):
+    # log(mean(exp(z))) over the members, computed without overflow.
+    return logsumexp(z, axis=0) - np.log(z.shape[0])
+
+
+def _softmax_mean_logits(logits):
+    # Logits whose softmax is the members' mean probability.
+    return _log_mean_exp(log_softmax(logits, axis=-1))
+
+
+def _logistic_mean_logits(logits):
+    # Logits whose sigmoid is the members' mean probability (per label).
+    log_p = _log_mean_exp(-np.logaddexp(0, -logits))
+    log_q = _log_mean_exp(-np.logaddexp(0, logits))
+    return log_p - log_q
+
+
+# The logits of an ensemble's prediction, from its members' logits (keyed by
+# the output activation): what a single network would output to predict the
+# members' mean probability (classifiers) or mean value (regressors).
+MEMBER_MEANS = {
+    "identity": _mean_logits,
+    "softmax": _softmax_mean_logits,
+    "logistic": _logistic_mean_logits,
+    "exp": _log_mean_exp,
+}
+
+
+def combine_members(logits, out_activation):
+    """One network's logits, or the ensemble's from its members' (see MEMBER_MEANS)."""
+    if logits.ndim == 2:
+        return logits
+    return MEMBER_MEANS[out_activation](logits).astype(logits.dtype, copy=False)
 
 
 def batch_norm_statistics(

@@ -113,6 +113,94 @@ LOSSES = {
 }
 
 
+def ensemble_loss(loss_fn, n_members):
+    """The per-sample loss of ``n_members`` networks: the sum of theirs.
+
+    An ensemble's logits have shape (batch, n_members, n_outputs). The sum,
+    not the mean, gives each member the gradient it would have alone (under
+    any solver, SGD included); the loss curves report it divided by
+    ``n_members``, the members' mean loss.
+    """
+    if n_members == 1:
+        return loss_fn
+
+    def loss(y, logits):
+        return ops.sum(loss_fn(ops.expand_dims(y, 1), logits), axis=-1)
+
+    return loss
+
+
+@keras.saving.register_keras_serializable(package="sksnn")
+class EnsembleDense(keras.layers.Layer):
+    """``n_members`` dense layers side by side, one batched product.
+
+    The kernel has shape (n_members, fan_in, units), the bias (n_members,
+    units). The input is (batch, fan_in), shared by the members (the first
+    layer), or (batch, n_members, fan_in); the output (batch, n_members,
+    units). Member m's kernel is drawn by ``initializers[m]``, so that each
+    starts as a network of its own seed would.
+    """
+
+    def __init__(
+        self,
+        units,
+        n_members,
+        *,
+        kernel_initializer="lecun_normal",
+        seeds=None,
+        activation=None,
+        l2=0.0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units, self.n_members = int(units), int(n_members)
+        self.kernel_initializer = kernel_initializer
+        self.seeds = list(seeds) if seeds is not None else [None] * self.n_members
+        self.activation = activation
+        self.l2 = float(l2)
+        self._activation = keras.activations.get(ACTIVATIONS.get(activation, None))
+
+    def build(self, input_shape):
+        init = INITIALIZERS[self.kernel_initializer]
+
+        def initial_kernel(shape, dtype=None):
+            draws = [init(seed=seed)(shape[1:], dtype) for seed in self.seeds]
+            return ops.stack(draws)
+
+        self.kernel = self.add_weight(
+            shape=(self.n_members, input_shape[-1], self.units),
+            initializer=initial_kernel,
+            regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None,
+            name="kernel",
+        )
+        self.bias = self.add_weight(
+            shape=(self.n_members, self.units), initializer="zeros", name="bias"
+        )
+
+    def call(self, inputs):
+        spec = "bi,kio->bko" if len(inputs.shape) == 2 else "bki,kio->bko"
+        return self._activation(ops.einsum(spec, inputs, self.kernel) + self.bias)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_members, self.units)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            n_members=self.n_members,
+            kernel_initializer=self.kernel_initializer,
+            seeds=self.seeds,
+            activation=self.activation,
+            l2=self.l2,
+        )
+        return config
+
+
+# The dense layers: Keras' own, and the ensemble's.
+DENSE_LAYERS = (keras.layers.Dense, EnsembleDense)
+
+
 BATCH_NORM_MOMENTUM = 0.9  # Keras' 0.99 lags behind on small data sets
 
 
@@ -292,21 +380,44 @@ def _dropout_layer(rate, activation, seed, dtype, index):
     return layer(rate, seed=seed, dtype=dtype, name=f"dropout_{index}")
 
 
-def _hidden_block(
-    index, width, *, activation, initializer, l2, batch_norm, dtype, noise_seed
-):
-    regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
-    dense = partial(
-        keras.layers.Dense,
+def _dense_layer(width, name, *, initializer, seeds, l2, dtype, activation=None):
+    """A dense layer of ``len(seeds)`` members: Keras' Dense for one."""
+    if len(seeds) > 1:
+        return EnsembleDense(
+            width,
+            len(seeds),
+            kernel_initializer=initializer,
+            seeds=seeds,
+            activation=activation,
+            l2=l2,
+            dtype=dtype,
+            name=name,
+        )
+    return keras.layers.Dense(
         width,
-        kernel_initializer=initializer,
-        kernel_regularizer=regularizer,
+        activation=None if activation is None else ACTIVATIONS[activation],
+        kernel_initializer=INITIALIZERS[initializer](seed=seeds[0]),
+        kernel_regularizer=keras.regularizers.L2(l2) if l2 > 0 else None,
         dtype=dtype,
-        name=f"hidden_{index}",
+        name=name,
+    )
+
+
+def _hidden_block(
+    index, width, *, activation, initializer, seeds, l2, batch_norm, dtype, noise_seed
+):
+    dense = partial(
+        _dense_layer,
+        width,
+        f"hidden_{index}",
+        initializer=initializer,
+        seeds=seeds,
+        l2=l2,
+        dtype=dtype,
     )
     own_layer = ACTIVATIONS[activation] is None
     if not (batch_norm or own_layer):
-        return [dense(activation=ACTIVATIONS[activation])]
+        return [dense(activation=activation)]
     norm = WeightedBatchNormalization(
         momentum=BATCH_NORM_MOMENTUM,
         epsilon=BATCH_NORM_EPSILON,
@@ -314,10 +425,15 @@ def _hidden_block(
         name=f"batch_norm_{index}",
     )
     return [
-        dense(activation=None),
+        dense(),
         *([norm] if batch_norm else []),
         _activation_layer(activation, dtype, index, noise_seed),
     ]
+
+
+def member_major(seeds, n_layers):
+    """``seeds`` as (n_members, n_layers): one network's list is one member's."""
+    return np.asarray(seeds, dtype=np.int64).reshape(-1, n_layers).tolist()
 
 
 def build_network(
@@ -350,8 +466,9 @@ def build_network(
         Key of ``ACTIVATIONS``, used by every hidden layer.
     kernel_initializer : str
         Key of ``INITIALIZERS``, used by every layer.
-    seeds : sequence of int
-        One seed per dense layer, hidden layers first.
+    seeds : sequence of int, or of sequences of int
+        One seed per dense layer, hidden layers first; for an ensemble, one
+        such sequence per member (see ``member_major``).
     dtype : str
         ``"float32"`` or ``"float64"``: the dtype of weights and computation.
     dropout : float, default=0.0
@@ -372,9 +489,12 @@ def build_network(
     Returns
     -------
     model : keras.Sequential
+        Its output has shape (batch, n_outputs), or (batch, n_members,
+        n_outputs) when ``seeds`` gives more than one member: the members
+        share the input (and the embedding tables) and nothing else.
     """
-    init = INITIALIZERS[kernel_initializer]
     n_hidden = len(hidden_layer_sizes)
+    by_layer = list(zip(*member_major(seeds, n_hidden + 1)))
     noise_seeds = list(dropout_seeds or [None] * 2 * n_hidden)
     layers = [keras.Input(shape=(n_features,), dtype=dtype)]
     if embedding is not None:
@@ -388,7 +508,8 @@ def build_network(
             i,
             width,
             activation=activation,
-            initializer=init(seed=seeds[i]),
+            initializer=kernel_initializer,
+            seeds=by_layer[i],
             l2=l2,
             batch_norm=batch_norm,
             dtype=dtype,
@@ -397,40 +518,38 @@ def build_network(
         if dropout > 0:
             layers.append(_dropout_layer(dropout, activation, noise_seeds[i], dtype, i))
     layers.append(
-        keras.layers.Dense(
+        _dense_layer(
             n_outputs,
-            kernel_initializer=init(seed=seeds[len(hidden_layer_sizes)]),
-            kernel_regularizer=keras.regularizers.L2(l2) if l2 > 0 else None,
+            "output",
+            initializer=kernel_initializer,
+            seeds=by_layer[n_hidden],
+            l2=l2,
             dtype=dtype,
-            name="output",
         )
     )
     return keras.Sequential(layers, name="snn")
 
 
-def make_optimizer(
-    solver,
-    learning_rate,
-    *,
-    momentum=0.9,
-    nesterovs_momentum=True,
-    beta_1=0.9,
-    beta_2=0.999,
-    epsilon=1e-8,
-    clipnorm=None,
-    clipvalue=None,
-):
+# The MLP parameters that shape each solver (rmsprop keeps Keras' settings).
+SOLVER_SETTINGS = {
+    "nadam": ("beta_1", "beta_2", "epsilon"),
+    "adam": ("beta_1", "beta_2", "epsilon"),
+    "sgd": ("momentum", "nesterovs_momentum"),
+    "rmsprop": (),
+}
+# Keras' names of those parameters.
+_KERAS_NAMES = {"nesterovs_momentum": "nesterov"}
+
+
+def make_optimizer(solver, learning_rate, settings=(), clipnorm=None, clipvalue=None):
     """Return a fresh Keras optimizer for ``solver`` (a key of ``SOLVERS``).
 
-    ``momentum`` and ``nesterovs_momentum`` shape ``'sgd'``; ``beta_1``,
-    ``beta_2`` and ``epsilon`` shape ``'adam'`` and ``'nadam'``, as MLP's
-    parameters of those names do. ``'rmsprop'`` keeps Keras' settings.
+    ``settings`` holds ``(name, value)`` of the parameters
+    ``SOLVER_SETTINGS[solver]`` names, MLP's names: ``momentum`` and
+    ``nesterovs_momentum`` of ``'sgd'``, ``beta_1``, ``beta_2`` and
+    ``epsilon`` of ``'adam'`` and ``'nadam'``.
     """
-    options = {}
-    if solver == "sgd":
-        options = dict(momentum=float(momentum), nesterov=bool(nesterovs_momentum))
-    elif solver in ("adam", "nadam"):
-        options = dict(beta_1=float(beta_1), beta_2=float(beta_2), epsilon=epsilon)
+    options = {_KERAS_NAMES.get(name, name): value for name, value in settings}
     return SOLVERS[solver](
         learning_rate=float(learning_rate),
         clipnorm=clipnorm,
@@ -444,7 +563,7 @@ def get_weights(model):
     weights = Weights([], [], [], None, [])
     table = None
     for layer in model.layers:
-        if isinstance(layer, keras.layers.Dense):
+        if isinstance(layer, DENSE_LAYERS):
             kernel, bias = layer.get_weights()
             weights.coefs.append(kernel)
             weights.intercepts.append(bias)
@@ -463,7 +582,7 @@ def set_weights(model, weights):
     norms = iter(weights.batch_norms)
     slopes = iter(weights.slopes or ())
     for layer in model.layers:
-        if isinstance(layer, keras.layers.Dense):
+        if isinstance(layer, DENSE_LAYERS):
             layer.set_weights(list(next(dense)))
         elif isinstance(layer, keras.layers.BatchNormalization):
             layer.set_weights(list(next(norms)))
@@ -483,19 +602,24 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_s
     kernel_initializer : str
         Key of ``INITIALIZERS``.
     seeds, dropout_seeds : sequence of int
-        As for ``build_network``.
+        As for ``build_network`` (``seeds`` nested for an ensemble).
     embedding_seed : int, default=0
         As for ``build_network``.
     """
     init = INITIALIZERS[kernel_initializer]
-    dense_seeds = iter(seeds)
+    dense = [layer for layer in model.layers if isinstance(layer, DENSE_LAYERS)]
+    dense_seeds = iter(zip(*member_major(seeds, len(dense))))
     seed_dropout(model, dropout_seeds or ())
     for layer in model.layers:
-        if isinstance(layer, keras.layers.Dense):
+        if isinstance(layer, DENSE_LAYERS):
             kernel = layer.kernel
+            shape = tuple(kernel.shape)[-2:]
             # Drawn in float64 and rounded: float32 and float64 networks of
             # one seed start from the same weights, as MLP's do.
-            draw = init(seed=next(dense_seeds))(kernel.shape, _draw_dtype())
+            draws = [
+                init(seed=seed)(shape, _draw_dtype()) for seed in next(dense_seeds)
+            ]
+            draw = draws[0] if len(kernel.shape) == 2 else ops.stack(draws)
             kernel.assign(ops.cast(draw, kernel.dtype))
             layer.bias.assign(ops.zeros(layer.bias.shape, layer.bias.dtype))
         elif isinstance(layer, keras.layers.BatchNormalization):
@@ -549,4 +673,9 @@ def restore_optimizer(optimizer, state, learning_rate):
     """Set the optimizer's variables to ``state`` and its learning rate."""
     for variable, value in zip(optimizer.variables, state):
         variable.assign(value)
+    set_learning_rate(optimizer, learning_rate)
+
+
+def set_learning_rate(optimizer, learning_rate):
+    """Set the step size of ``optimizer`` (a Python float: no retrace)."""
     optimizer.learning_rate = float(learning_rate)

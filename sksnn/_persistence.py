@@ -247,6 +247,7 @@ ADDED_PARAMETERS = {
     "beta_2": 0.999,
     "epsilon": 1e-7,
     "loss": "squared_error",
+    "n_ensembles": 1,
 }
 
 

@@ -60,9 +60,11 @@ def logits(X, weights, activation, hidden_scale, standardization, embedding=None
     Returns
     -------
     logits : ndarray of shape (n_samples, n_outputs)
-        Possibly not finite: the caller checks what it returns.
+        Or (n_members, n_samples, n_outputs) for an ensemble. Possibly not
+        finite: the caller checks what it returns.
     """
-    out = np.empty((X.shape[0], weights.coefs[-1].shape[1]), X.dtype)
+    last = weights.coefs[-1]
+    out = np.empty((*last.shape[:-2], X.shape[0], last.shape[-1]), X.dtype)
     threads, size = chunking(X.shape[0])
 
     def fill(start):
@@ -71,7 +73,7 @@ def logits(X, weights, activation, hidden_scale, standardization, embedding=None
         if standardization is not None:
             rows = standardize(rows, *standardization)
         with np.errstate(over="ignore", invalid="ignore"):  # per thread
-            out[start : start + size] = forward(
+            out[..., start : start + size, :] = forward(
                 network_input(rows, weights.embedding, embedding),
                 *weights[:2],
                 activation,

@@ -44,10 +44,20 @@ def master_seed(random_state):
     )
 
 
-def stream_seeds(seed, stream, n):
-    """Return ``n`` integer seeds of stream ``stream`` of master ``seed``."""
-    sequence = np.random.SeedSequence(seed, spawn_key=(stream,))
+def stream_seeds(seed, stream, n, member=0):
+    """Return ``n`` integer seeds of stream ``stream`` of master ``seed``.
+
+    ``member`` numbers the networks of an ensemble: each draws its own
+    seeds, and member 0's are those of a single network.
+    """
+    key = (stream,) if member == 0 else (stream, member)
+    sequence = np.random.SeedSequence(seed, spawn_key=key)
     return [int(s) for s in sequence.generate_state(n) % np.iinfo(np.int32).max]
+
+
+def member_seeds(seed, stream, n, n_members):
+    """``stream_seeds`` of each member: a list of ``n_members`` lists of ``n``."""
+    return [stream_seeds(seed, stream, n, member) for member in range(n_members)]
 
 
 def stream_rng(seed, *key):

@@ -39,6 +39,7 @@ NETWORK_PARAMETERS = (
     "categorical_features",
     "max_onehot_levels",
     "embedding_dim",
+    "n_ensembles",
 )
 # partial_fit continues the solver's state as well, which these shape.
 SOLVER_PARAMETERS = (
@@ -226,7 +227,7 @@ class TrainingRun:
                 _network.initialize(
                     engine.model,
                     est.kernel_initializer,
-                    _random.stream_seeds(self.seed, _random.INIT_STREAM, n_hidden + 1),
+                    _init_seeds(self.seed, n_hidden, est.n_ensembles),
                     _noise_seeds(self.seed, n_hidden),
                     _embedding_seed(self.seed),
                 )
@@ -239,7 +240,7 @@ class TrainingRun:
             seeds = rng.integers(2**31 - 1, size=2 * n_hidden).tolist()
             _network.seed_dropout(engine.model, seeds)
         if engine.optimizer is not None:
-            engine.optimizer.learning_rate = self.learning_rate
+            _network.set_learning_rate(engine.optimizer, self.learning_rate)
         engine.fits += 1
         engine.holds = None
         if self.mode.fresh:
@@ -268,17 +269,15 @@ class TrainingRun:
         est, train = self.estimator, self.train
         n_rows = train.X.shape[0]
         order = rng.permutation(n_rows) if est.shuffle else np.arange(n_rows)
-        if est.learning_rate in SCHEDULES:
-            done = (est.n_iter_ % est.max_iter + 0.5) / est.max_iter
-            factor = SCHEDULES[est.learning_rate](done)
-            self.engine.optimizer.learning_rate = float(est.learning_rate_init * factor)
-        elif est.learning_rate == "invscaling":
-            # MLP's: the step size after t samples is init / (t + 1)^power_t.
-            rate = est.learning_rate_init / (est.t_ + 1) ** est.power_t
-            self.engine.optimizer.learning_rate = float(rate)
+        rate = self._scheduled_rate()
+        if rate is not None:
+            from sksnn import _network
+
+            _network.set_learning_rate(self.engine.optimizer, rate)
         loss = self.engine.epoch(
             train.X, train.Y, train.w, order, *self.standardization
         )
+        loss /= est.n_ensembles  # the members' mean (see ensemble_loss)
         est.t_ += n_rows
         if est.dropout > 0:
             # Dropout makes the batch losses too noisy to stop on.
@@ -307,6 +306,17 @@ class TrainingRun:
                 return True
             self.no_improvement = 0
         return False
+
+    def _scheduled_rate(self):
+        """The step size of this epoch under a schedule, or None."""
+        est = self.estimator
+        if est.learning_rate in SCHEDULES:
+            done = (est.n_iter_ % est.max_iter + 0.5) / est.max_iter
+            return est.learning_rate_init * SCHEDULES[est.learning_rate](done)
+        if est.learning_rate == "invscaling":
+            # MLP's: the step size after t samples is init / (t + 1)^power_t.
+            return est.learning_rate_init / (est.t_ + 1) ** est.power_t
+        return None
 
     def _scaled(self, X):
         return standardize(X, *self.standardization)
@@ -339,7 +349,7 @@ class TrainingRun:
         def loss_and_gradient(theta):
             assign(theta)
             loss, grads = self.engine.epoch(X, train.Y, train.w)
-            evaluated["loss"] = loss
+            evaluated["loss"] = loss / est.n_ensembles
             flat = np.concatenate([np.ravel(g) for g in grads]).astype(np.float64)
             if not np.isfinite(loss):
                 # L-BFGS-B's line search backs off from an infinite loss.
@@ -354,9 +364,9 @@ class TrainingRun:
             if est.verbose:
                 print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
 
-        theta = np.concatenate(
-            [np.ravel(v.numpy()) for v in variables]
-        ).astype(np.float64)
+        theta = np.concatenate([np.ravel(v.numpy()) for v in variables]).astype(
+            np.float64
+        )
         with warnings.catch_warnings():
             # scipy warns of deprecated options of other versions.
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -370,7 +380,7 @@ class TrainingRun:
                          "gtol": est.tol},
             )  # fmt: skip
         assign(result.x)
-        est.loss_ = float(result.fun)
+        est.loss_ = float(result.fun) / est.n_ensembles
         self._pull()
         if result.status != 0:
             message = result.message
@@ -426,10 +436,14 @@ class TrainingRun:
         from sksnn import _backend, _network
 
         ops, model, train = _backend.ops, self.engine.model, self.train
+        est = self.estimator
         logits = model(self._scaled(train.X), training=False)
         Y, w = ops.convert_to_tensor(train.Y), ops.convert_to_tensor(train.w)
-        per_sample = _network.LOSSES[self.estimator.out_activation_](Y, logits)
-        return float(ops.mean(w * per_sample) + sum(model.losses))
+        loss_fn = _network.ensemble_loss(
+            _network.LOSSES[est.out_activation_], est.n_ensembles
+        )
+        loss = _backend.objective(loss_fn, Y, logits, w, model.losses)
+        return float(loss) / est.n_ensembles
 
     def _update_no_improvement_count(self):
         # MLP's rule, on the validation score when early stopping, else on
@@ -443,9 +457,10 @@ class TrainingRun:
             last = est._validation_score(val)
             est.validation_scores_.append(float(last))
             best, sign = est.best_validation_score_, 1
-        warming_up = est.n_iter_ % est.max_iter < WARM_UP.get(
-            est.learning_rate, 0.0
-        ) * est.max_iter
+        warming_up = (
+            est.n_iter_ % est.max_iter
+            < WARM_UP.get(est.learning_rate, 0.0) * est.max_iter
+        )
         if sign * last < sign * best + est.tol and not warming_up:
             self.no_improvement += 1
         else:
@@ -465,8 +480,10 @@ class TrainingRun:
         if est.learning_rate == "adaptive" and (
             self.learning_rate > MIN_ADAPTIVE_LEARNING_RATE
         ):
+            from sksnn import _network
+
             self.learning_rate /= 5.0
-            self.engine.optimizer.learning_rate = self.learning_rate
+            _network.set_learning_rate(self.engine.optimizer, self.learning_rate)
             if est.verbose:
                 print(f"Setting learning rate to {self.learning_rate:f}")
             return False
@@ -550,21 +567,28 @@ def _engine_key(est, hidden, dtype, batch_size):
         est.solver,
         est.clipnorm,
         est.clipvalue,
-        est.momentum,
-        est.nesterovs_momentum,
-        est.beta_1,
-        est.beta_2,
-        est.epsilon,
+        _solver_settings(est),
         batch_size,
+        est.n_ensembles,
         est.device,
     )
+
+
+def _solver_settings(est):
+    """``(name, value)`` of the parameters that shape ``est.solver``."""
+    from sksnn import _network
+
+    names = _network.SOLVER_SETTINGS.get(est.solver, ())  # lbfgs: none
+    return tuple((name, getattr(est, name)) for name in names)
 
 
 def _new_engine(est, key, hidden, dtype, batch_size, seed):
     from sksnn import _backend, _network
 
     model = build_model(est, est.get_params(), hidden, dtype, batch_size, seed)
-    loss_fn = _network.LOSSES[est.out_activation_]
+    loss_fn = _network.ensemble_loss(
+        _network.LOSSES[est.out_activation_], est.n_ensembles
+    )
     if est.solver == "lbfgs":
         # No Keras optimizer: scipy minimizes the full-batch loss.
         loss_and_gradient = _backend.make_loss_and_gradient(model, loss_fn)
@@ -572,11 +596,7 @@ def _new_engine(est, key, hidden, dtype, batch_size, seed):
     optimizer = _network.make_optimizer(
         est.solver,
         est.learning_rate_init,
-        momentum=est.momentum,
-        nesterovs_momentum=est.nesterovs_momentum,
-        beta_1=est.beta_1,
-        beta_2=est.beta_2,
-        epsilon=est.epsilon,
+        _solver_settings(est),
         clipnorm=est.clipnorm,
         clipvalue=est.clipvalue,
     )
@@ -596,7 +616,7 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         est.n_outputs_,
         activation=params["activation"],
         kernel_initializer=est.kernel_initializer,
-        seeds=_random.stream_seeds(seed, _random.INIT_STREAM, len(hidden) + 1),
+        seeds=_init_seeds(seed, len(hidden), params["n_ensembles"]),
         dtype=dtype,
         dropout=params["dropout"],
         dropout_seeds=_noise_seeds(seed, len(hidden)),
@@ -606,6 +626,11 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         embedding=est._embedding_layout(),
         embedding_seed=_embedding_seed(seed),
     )
+
+
+def _init_seeds(seed, n_hidden, n_members):
+    """Seeds of the initial kernels: per member, one per dense layer."""
+    return _random.member_seeds(seed, _random.INIT_STREAM, n_hidden + 1, n_members)
 
 
 def _noise_seeds(seed, n_hidden):

@@ -150,3 +150,24 @@ def test_bench_tabular_fit_time_quick(capsys):
     assert {"sksnn", "sksnn_previous"} <= set(seconds)
     assert all(t > 0 for t in seconds.values())
     assert "sksnn / sksnn_previous:" in capsys.readouterr().out
+
+
+def test_bench_ensembles_quick(tmp_path, capsys):
+    """bench_ensembles --quick scores k=1 and k members on the same folds."""
+    bench = _load("bench_ensembles")
+    results, summary = bench.main(
+        ["--quick", "--k", "2", "--json", str(tmp_path / "out.json")]
+    )
+    assert set(results) == set(bench.tabular.QUICK_TABLES)
+    for row in results.values():
+        assert set(row) == {1, 2}
+        assert all(len(row[m]["scores"]) == 2 for m in (1, 2))
+        assert all(np.isfinite(row[m]["scores"]).all() for m in (1, 2))
+    regression = results["Sacramento"][2]["coverage"]
+    assert len(regression) == 2 and all(0 <= c <= 1 for c in regression)
+    assert results["Titanic"][2]["coverage"] == []
+    assert set(summary["latency_s"]) == {"sksnn k=1", "sksnn k=2", "mlp"}
+    out = capsys.readouterr().out
+    assert "k=2 beats k=1 on" in out and "sksnn k=2 / mlp:" in out
+    written = json.loads((tmp_path / "out.json").read_text())
+    assert written["summary"]["wins"] == summary["wins"]

@@ -70,7 +70,12 @@ def expected_failed_checks(estimator):
         Estimator(**FAST_CHECK_PARAMS, **setting)
         # {} stops early (the default): its validation split hashes each
         # row's content, so weighted rows still equal repeated ones.
-        for setting in [{}, dict(early_stopping=False), *ROW_DEPENDENT_SETTINGS]
+        for setting in [
+            {},
+            dict(early_stopping=False),
+            dict(n_ensembles=3),
+            *ROW_DEPENDENT_SETTINGS,
+        ]
         for Estimator in (SNNClassifier, SNNRegressor)
     ],
     expected_failed_checks=expected_failed_checks,
