@@ -24,6 +24,12 @@ def _fit(Estimator, X, y, **params):
         return Estimator(**params).fit(X, y)
 
 
+def _rtol(est, float64_rtol):
+    """The tolerance of a comparison of predictions: float32 networks (JAX
+    without jax_enable_x64) round at about 1e-7 of each value."""
+    return float64_rtol if est.coefs_[0].dtype == np.float64 else 1e-5
+
+
 def _member(est, m):
     """Member m of a fitted ensemble as a fitted single network."""
     single = copy.deepcopy(est)
@@ -58,9 +64,12 @@ def test_each_member_trains_as_if_alone(Estimator, solver, iris):
 def test_classifier_averages_the_members_probabilities(iris):
     """predict_proba is the mean of the members' own predict_proba."""
     X, y = iris
-    est = _fit(SNNClassifier, X, y, **FAST, n_ensembles=K, random_state=0)
+    est = _fit(
+        SNNClassifier, X, y, **FAST, n_ensembles=K, early_stopping=False, random_state=0
+    )
     members = [_member(est, m).predict_proba(X) for m in range(K)]
-    assert_allclose(est.predict_proba(X), np.mean(members, axis=0), rtol=1e-10)
+    expected = np.mean(members, axis=0)
+    assert_allclose(est.predict_proba(X), expected, rtol=_rtol(est, 1e-10))
     assert_array_equal(est.predict(X), est.classes_[est.predict_proba(X).argmax(1)])
     assert est.score(X, y) > 0.9
 
@@ -72,7 +81,7 @@ def test_multilabel_averages_each_label(iris):
     est = _fit(SNNClassifier, X, Y, **FAST, n_ensembles=K, random_state=0)
     members = [_member(est, m).predict_proba(X) for m in range(K)]
     proba = est.predict_proba(X)
-    assert_allclose(proba, np.mean(members, axis=0), rtol=1e-10)
+    assert_allclose(proba, np.mean(members, axis=0), rtol=_rtol(est, 1e-10))
     assert_array_equal(est.predict(X), (proba > 0.5).astype(int))
 
 
@@ -83,8 +92,9 @@ def test_regressor_mean_and_std_of_the_members(diabetes, loss):
     est = _fit(SNNRegressor, X, y, **FAST, n_ensembles=K, loss=loss, random_state=0)
     members = np.array([_member(est, m).predict(X) for m in range(K)])
     mean, std = est.predict(X, return_std=True)
-    assert_allclose(mean, members.mean(axis=0), rtol=1e-9)
-    assert_allclose(std, members.std(axis=0), rtol=1e-7, atol=1e-9)
+    assert_allclose(mean, members.mean(axis=0), rtol=_rtol(est, 1e-9))
+    scale = np.abs(members).max()
+    assert_allclose(std, members.std(axis=0), rtol=_rtol(est, 1e-7), atol=1e-7 * scale)
     assert_array_equal(est.predict(X), mean)
     assert (std > 0).all()
 
