@@ -262,8 +262,11 @@ class _Epoch:
 def objective(loss_fn, y, logits, w, penalties):
     """What training minimizes: the weighted mean of the per-sample losses,
     plus the penalties (the L2 terms of the kernels, when alpha > 0)."""
-    loss = ops.mean(w * loss_fn(y, logits))
-    return loss + ops.sum(penalties) if penalties else loss
+    from sksnn._network import mean
+
+    loss = mean(w * loss_fn(y, logits), axis=0)
+    # A Python sum: ops.sum of a list converts it in Keras' float32 first.
+    return loss + sum(penalties) if penalties else loss
 
 
 def _tensorflow_step(model, loss_fn, optimizer, call):
@@ -552,7 +555,7 @@ def _torch_loss_and_gradient(model, loss_fn):
     def run(x, y, w):
         for variable in variables:
             variable.value.grad = None
-        x, y, w = (ops.convert_to_tensor(a) for a in (x, y, w))
+        x, y, w = (ops.convert_to_tensor(a, model.dtype) for a in (x, y, w))
         loss = objective(loss_fn, y, model(x, training=False), w, model.losses)
         loss.backward()
         grads = [ops.convert_to_numpy(v.value.grad) for v in variables]
