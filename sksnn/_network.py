@@ -11,7 +11,7 @@ from functools import partial
 import numpy as np
 
 from sksnn import _options
-from sksnn._backend import keras
+from sksnn._backend import keras, mean
 from sksnn._forward import (
     BATCH_NORM_EPSILON,
     LEAKY_RELU_SLOPE,
@@ -81,14 +81,6 @@ SOLVERS = _options.registry(
     },
     _options.STOCHASTIC_SOLVERS,
 )
-
-
-def mean(x, axis=-1):
-    """The mean along ``axis``, in x's dtype: Keras' ``ops.mean`` computes
-    float64 tensors in float32 on JAX and PyTorch (measured with Keras 3.15:
-    a relative error of 1e-8, which breaks finite-difference gradients)."""
-    n = ops.shape(x)[axis]
-    return ops.sum(x, axis=axis) / ops.cast(n, x.dtype)
 
 
 def _squared_error(y, logits):
