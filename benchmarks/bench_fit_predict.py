@@ -394,7 +394,32 @@ def measure(args):
         result["gemm_epoch_s"] = gemm_epoch_seconds(len(X), widths, batch)
         result["shape_roofline_fraction"] = result["gemm_epoch_s"] / steady
         result["backend"] = os.environ.get("KERAS_BACKEND", "tensorflow")
+        result["onnx_predict_1_row_ms"] = onnx_latency(tool.model, one)
     print(json.dumps(result))
+
+
+def onnx_latency(model, one):
+    """Median ms of one 1-row onnxruntime call on the exported model (float32,
+    as served; one intra-op thread, as sksnn predicts one row), or None."""
+    if not installed("onnxruntime") or not installed("skl2onnx"):
+        return None
+    import onnxruntime
+
+    from sksnn.onnx import to_onnx
+
+    one = one.astype(np.float32)
+    classifier = hasattr(model, "classes_")
+    onx = to_onnx(model, one, options={"zipmap": False} if classifier else None)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        onx.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+    feed = {session.get_inputs()[0].name: one}
+    session.run(None, feed)
+    return 1e3 * statistics.median(
+        _timed(lambda: session.run(None, feed)) for _ in range(200)
+    )
 
 
 def fresh_fit(args):
@@ -531,6 +556,12 @@ def print_table(rows, fresh, imports):
                     f"matmul roofline at the network's shapes ({r['gemm_epoch_s']:.3f}"
                     f" s/epoch), {r['roofline_fraction']:.0%} of peak GEMM FLOP/s"
                 )
+                if r.get("onnx_predict_1_row_ms") is not None:
+                    print(
+                        f"{'':<23}{tool}: 1-row predict {r['predict_1_row_ms']:.3f}"
+                        f" ms, its ONNX export in onnxruntime "
+                        f"{r['onnx_predict_1_row_ms']:.3f} ms"
+                    )
     for r in fresh:
         if "error" not in r:
             print(

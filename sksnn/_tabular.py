@@ -67,7 +67,21 @@ class Encoding:
         self.onehot = np.asarray(onehot, dtype=bool)
         self.missing_slot = np.asarray(missing_slot, dtype=bool)
         self.names = list(names)
+        self._index_levels()
+
+    def _index_levels(self):
         self._indexes = [pd.Index(column, dtype=object) for column in self.levels]
+
+    def __getstate__(self):
+        # The indexes are rebuilt from the levels: pickles stay plain data,
+        # which skops.io (that cannot store pandas objects) needs.
+        state = self.__dict__.copy()
+        del state["_indexes"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._index_levels()
 
     # -- the layout of the network's input ------------------------------------
 

@@ -39,12 +39,14 @@ def test_bench_fit_predict_quick(tmp_path, capsys):
     assert by_tool["sksnn"]["epoch_s"] > 0
     assert 0 < by_tool["sksnn"]["roofline_fraction"] < 1
     assert by_tool["sksnn"]["gemm_epoch_s"] > 0
+    assert by_tool["sksnn"]["onnx_predict_1_row_ms"] > 0  # the onnx extra is tested
     assert by_tool["sklearn"]["predict_rows_per_s"] > 0
     assert {r["tool"] for r in fresh} == {"sksnn", "sklearn"}
     assert all(r["next_fit_s"] > 0 for r in fresh)
     assert imports["sksnn_s"] > 0 and imports["ratio"] > 0
     out = capsys.readouterr().out
     assert "vs sklearn" in out and "matmul roofline" in out and "import:" in out
+    assert "its ONNX export in onnxruntime" in out
     written = {
         r["tool"]: r for r in json.loads((tmp_path / "out.json").read_text())["rows"]
     }

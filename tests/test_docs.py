@@ -12,25 +12,42 @@ import sksnn._classes
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
-def _run_readme_block(index, capsys):
-    """Run the README's Python block number ``index``; return what it printed."""
+def _readme_block(marker):
+    """The README's one Python block that contains ``marker``."""
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    (block,) = [block for block in blocks if marker in block]
+    return block
+
+
+def _run_readme_block(marker, capsys, namespace=None):
+    """Run the README's Python block holding ``marker``; return what it printed."""
+    namespace = {} if namespace is None else namespace
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exec(compile(blocks[index], "README.md", "exec"), {})
+        exec(compile(_readme_block(marker), "README.md", "exec"), namespace)
     return capsys.readouterr().out
 
 
+def test_readme_first_screen_fits_exports_and_serves(capsys):
+    """The README's first block: onnxruntime's labels equal predict's."""
+    assert re.findall(r"```python\n(.*?)```", README.read_text(), re.S)[0] == (
+        _readme_block("onnxruntime.InferenceSession")
+    )
+    out = _run_readme_block("onnxruntime.InferenceSession", capsys)
+    onnx, sksnn = re.search(r"onnx: \[(.*)\] sksnn: \[(.*)\]", out).groups()
+    assert onnx.split() == sksnn.split() and len(onnx.split()) == 5
+
+
 def test_readme_usage_example_runs(capsys):
-    """The first Python block of README.md runs and prints a good accuracy."""
-    out = _run_readme_block(0, capsys)
+    """The usage block of README.md runs and prints a good accuracy."""
+    out = _run_readme_block("test accuracy:", capsys)
     accuracy = float(re.search(r"test accuracy: ([0-9.]+)", out).group(1))
     assert accuracy > 0.9
 
 
 def test_readme_raw_frame_example_runs(capsys):
-    """The README's second Python block fits a raw DataFrame and predicts."""
-    out = _run_readme_block(1, capsys)
+    """The README's raw-frame block fits a raw DataFrame and predicts."""
+    out = _run_readme_block("5-fold accuracy:", capsys)
     accuracy = float(re.search(r"5-fold accuracy: ([0-9.]+)", out).group(1))
     assert accuracy > 0.9
     assert "[False False  True  True False  True]" in out
@@ -38,12 +55,20 @@ def test_readme_raw_frame_example_runs(capsys):
 
 def test_readme_ensemble_example_runs(capsys):
     """The README's ensemble block predicts held-out rows with a spread."""
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    (index,) = [i for i, block in enumerate(blocks) if "n_ensembles=8" in block]
-    out = _run_readme_block(index, capsys)
+    out = _run_readme_block("n_ensembles=8", capsys)
     r2, std = re.search(r"R\^2 (-?[0-9.]+); members' std ([0-9.]+)", out).groups()
     assert float(r2) > 0.2  # a linear model scores 0.70 on these 42 rows
     assert float(std) > 0
+
+
+def test_readme_scikeras_example_fits(capsys):
+    """The README's scikeras block builds a pipeline that fits the SNN."""
+    from sklearn.datasets import load_iris
+
+    namespace = {}
+    _run_readme_block("KerasClassifier(", capsys, namespace)
+    X, y = load_iris(return_X_y=True)
+    assert namespace["clf"].fit(X, y).score(X, y) > 0.85
 
 
 @pytest.mark.parametrize("name", ["SNNClassifier", "SNNRegressor"])
