@@ -20,6 +20,7 @@ from sksnn._forward import (
     network_input,
     standardize,
 )
+from sksnn._progress import Progress
 
 MIN_ADAPTIVE_LEARNING_RATE = 1e-6  # MLP's floor for learning_rate='adaptive'
 
@@ -182,6 +183,8 @@ class TrainingRun:
         rng = _random.stream_rng(self.seed, _random.SHUFFLE_STREAM, est.t_)
         if not self.mode.incremental:
             est.n_iter_ = 0  # as in MLP, n_iter_ counts the epochs of this fit
+        total = 1 if self.mode.incremental else est.max_iter
+        self.progress = Progress(est.verbose, total, type(est).__name__)
         try:
             if est.solver == "lbfgs":
                 self._minimize()
@@ -196,6 +199,8 @@ class TrainingRun:
                 "set warm_start=True to continue.",
                 UserWarning,
             )
+        finally:
+            self.progress.close()
         self._keep()
 
     # -- moving weights between the estimator and the engine -----------------
@@ -285,9 +290,8 @@ class TrainingRun:
         est.n_iter_ += 1
         est.loss_curve_.append(loss)
         est.loss_ = loss
-        if est.verbose:
-            print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
         if not np.isfinite(loss):
+            self.progress.epoch(est.n_iter_, loss)
             if self.val is not None:
                 # MLP records the diverged epoch's score as nan.
                 est.validation_scores_.append(float("nan"))
@@ -301,6 +305,8 @@ class TrainingRun:
             # will use (the Keras model keeps its own for training).
             est._set_weights(self._exact_batch_norms())
         self._update_no_improvement_count()
+        score = est.validation_scores_[-1] if self.val is not None else None
+        self.progress.epoch(est.n_iter_, loss, score)
         if self.no_improvement > est.n_iter_no_change:
             if self._stop_or_slow_down():
                 return True
@@ -361,8 +367,7 @@ class TrainingRun:
             est.n_iter_ += 1
             est.t_ += train.X.shape[0]
             est.loss_curve_.append(loss)
-            if est.verbose:
-                print(f"Iteration {est.n_iter_}, loss = {loss:.8f}")
+            self.progress.epoch(est.n_iter_, loss)
 
         theta = np.concatenate([np.ravel(v.numpy()) for v in variables]).astype(
             np.float64
@@ -484,15 +489,13 @@ class TrainingRun:
 
             self.learning_rate /= 5.0
             _network.set_learning_rate(self.engine.optimizer, self.learning_rate)
-            if est.verbose:
-                print(f"Setting learning rate to {self.learning_rate:f}")
+            self.progress.message(f"Setting learning rate to {self.learning_rate:f}")
             return False
-        if est.verbose:
-            what = "Training loss" if self.val is None else "Validation score"
-            print(
-                f"{what} did not improve more than tol={est.tol} for "
-                f"{est.n_iter_no_change} consecutive epochs. Stopping."
-            )
+        what = "Training loss" if self.val is None else "Validation score"
+        self.progress.message(
+            f"{what} did not improve more than tol={est.tol} for "
+            f"{est.n_iter_no_change} consecutive epochs. Stopping."
+        )
         return True
 
     def _exact_batch_norms(self):
