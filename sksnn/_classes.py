@@ -101,7 +101,7 @@ _COMMON_PARAMETERS = """
     learning_rate : {'constant', 'adaptive', 'invscaling', 'cosine', \
 'coslog4'}, default='coslog4'
         ``'invscaling'`` sets each epoch's step size to
-        ``learning_rate_init / (t_ + 1) ** power_t``, t_ the samples seen so
+        ``learning_rate_init / (t_ + 1) ** power_t``, ``t_`` the samples seen so
         far, as MLP does. ``'adaptive'`` divides the step size by 5 each
         time the monitored loss (or validation score) stops improving by
         ``tol`` for ``n_iter_no_change`` epochs, and stops below 1e-6, as in
@@ -316,7 +316,7 @@ _COMMON_ATTRIBUTES = """
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during fit. Defined only when X has feature
         names that are all strings.
 
@@ -383,7 +383,7 @@ _COMMON_ATTRIBUTES = """
         missing-value indicators and the one-hot columns (not the category
         codes of embedded columns).
 
-    is_categorical_ : ndarray of shape (n_features_in_,) or None
+    is_categorical_ : ndarray of shape (``n_features_in_``,) or None
         Which features were treated as categorical; None when none was.
 """
 
@@ -412,7 +412,7 @@ _SEE_ALSO_NOTES_REFERENCES = """
     ----------
     Klambauer, G., Unterthiner, T., Mayr, A. and Hochreiter, S. (2017).
     "Self-Normalizing Neural Networks". Advances in Neural Information
-    Processing Systems 30. :arxiv:`1706.02515`
+    Processing Systems 30. https://arxiv.org/abs/1706.02515
 """
 
 
