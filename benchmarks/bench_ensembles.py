@@ -105,6 +105,29 @@ def _warm_up(k):
         SNNClassifier(max_iter=2, n_ensembles=members, random_state=0).fit(X, y)
 
 
+def markdown(document):
+    """The README's table of a results file: one row per table, then totals."""
+    k = document["k"]
+    lines = [
+        f"| table | metric | k=1 | k={k} | fit time k/1 | in mean +- 2 std |",
+        "|---|---|---|---|---|---|",
+    ]
+    metrics = {t.name: t.metric for t in suite.TABLES}
+    wins, ratios = 0, []
+    for name, row in document["results"].items():
+        one, many = (np.mean(row[m]["scores"]) for m in ("1", str(k)))
+        ratio = np.mean(row[str(k)]["fit_s"]) / np.mean(row["1"]["fit_s"])
+        covered = row[str(k)]["coverage"]
+        cell = f"{np.mean(covered):.2f}" if covered else ""
+        wins, ratios = wins + (many > one), ratios + [ratio]
+        better = f"**{many:.3f}**" if many > one else f"{many:.3f}"
+        lines.append(f"| {name} | {metrics[name]} | {one:.3f} | {better} | "
+                     f"{ratio:.2f} | {cell} |")  # fmt: skip
+    lines.append(f"| k={k} better on | | | {wins} of {len(ratios)} | median "
+                 f"{np.median(ratios):.2f} | |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -114,7 +137,13 @@ def main(argv=None):
     parser.add_argument("--tables", nargs="+", help="names of tables (default all)")
     parser.add_argument("--latency-table", default="mlc_churn")
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument(
+        "--markdown", metavar="JSON", help="print the README table of a results file"
+    )
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(pathlib.Path(args.markdown).read_text())))
+        return None
     warnings.simplefilter("ignore", ConvergenceWarning)
     k, n_folds = args.k, 2 if args.quick else 5
     chosen = args.tables or (tabular.QUICK_TABLES if args.quick else None)

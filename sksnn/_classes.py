@@ -967,8 +967,8 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             )
         if mode.fresh:
             # The Poisson loss needs the target's own scale: it is not scaled.
-            self.target_scaler_ = None if poisson else checked_scaler(
-                Y, sample_weight, "y"
+            self.target_scaler_ = (
+                None if poisson else checked_scaler(Y, sample_weight, "y")
             )
             self.n_outputs_ = Y.shape[1]
             self.out_activation_ = _OUT_ACTIVATIONS[self.loss]

@@ -184,9 +184,10 @@ def layer_statistics(estimator, X, y=None):
     else:
         X = check_array(X, dtype=np.float64, ensure_all_finite=True)
     Y, out_activation = _targets(estimator, y)
-    if Y is not None and len(Y) != len(X):
+    n_rows = X.shape[-2]  # an ensemble's embedded X: (n_members, n_rows, width)
+    if Y is not None and len(Y) != n_rows:
         raise ValueError(
-            f"X has {len(X)} rows but y has {len(Y)}; pass the targets of X's rows."
+            f"X has {n_rows} rows but y has {len(Y)}; pass the targets of X's rows."
         )
     coefs, intercepts, norms, slopes = _weights(estimator, X, Y)
     if not fitted and estimator.standardize:
@@ -201,7 +202,7 @@ def layer_statistics(estimator, X, y=None):
     frames = []
     for m in range(coefs[0].shape[0]):
         rows = _statistics(
-            X,
+            X[m] if X.ndim == 3 else X,  # each member's own embedding
             Y,
             out_activation,
             activation,

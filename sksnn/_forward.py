@@ -161,16 +161,23 @@ def embed(X, table, embedding):
     X : ndarray of shape (n_samples, embedding.n_dense + len(embedding.sizes))
         The network's input, codes last (integers stored as floats).
     table : ndarray of shape (sum(embedding.sizes), embedding.dim)
-        The stacked tables.
+        The stacked tables; (n_members, sum(embedding.sizes), embedding.dim)
+        for an ensemble, whose members each have their own.
     embedding : Embedding
 
     Returns
     -------
     out : ndarray of shape (n_samples, embedding.n_outputs)
+        Or (n_members, n_samples, embedding.n_outputs) for an ensemble.
     """
     codes = X[:, embedding.n_dense :].astype(np.intp) + embedding.offsets
-    rows = table[codes].reshape(X.shape[0], -1).astype(X.dtype, copy=False)
-    return np.hstack([X[:, : embedding.n_dense], rows])
+    dense = X[:, : embedding.n_dense]
+    if table.ndim == 2:
+        rows = table[codes].reshape(X.shape[0], -1).astype(X.dtype, copy=False)
+        return np.hstack([dense, rows])
+    k = table.shape[0]
+    rows = table[:, codes].reshape(k, X.shape[0], -1).astype(X.dtype, copy=False)
+    return np.concatenate([np.broadcast_to(dense, (k, *dense.shape)), rows], axis=-1)
 
 
 def network_input(X, table, embedding):

@@ -306,8 +306,12 @@ def initial_embedding(sizes, dim, seed, dtype):
 
     N(0, 1), the scale of a standardized input, except each table's row 0,
     the slot of missing and unseen levels, which starts at zero: a level
-    that training never saw adds nothing rather than a random vector.
+    that training never saw adds nothing rather than a random vector. A list
+    of seeds (an ensemble's, one per member) gives one stack of tables per
+    member, shape (n_members, sum(sizes), dim).
     """
+    if isinstance(seed, list | tuple):
+        return np.stack([initial_embedding(sizes, dim, s, dtype) for s in seed])
     table = np.random.default_rng(seed).standard_normal((sum(sizes), dim))
     table[Embedding(0, tuple(sizes), dim).offsets] = 0.0
     return table.astype(dtype)
@@ -321,17 +325,27 @@ class CategoryEmbedding(keras.layers.Layer):
     a code of categorical feature i, replaced by that row of its table of
     ``sizes[i]`` rows and ``dim`` columns. The tables are one stacked
     variable, ``embeddings``; ``_forward.embed`` is the same in numpy.
+
+    ``seed`` a list: an ensemble's embedding, one stack of tables per member
+    (``embeddings`` of shape (n_members, sum(sizes), dim)), so that each
+    member learns its own as it would alone; the output is then (batch,
+    n_members, width), each member's input to the first ``EnsembleDense``.
     """
 
     def __init__(self, n_dense, sizes, dim, seed=0, **kwargs):
         super().__init__(**kwargs)
-        self.n_dense, self.dim, self.seed = int(n_dense), int(dim), int(seed)
+        self.n_dense, self.dim = int(n_dense), int(dim)
+        self.members = isinstance(seed, list | tuple)
+        self.seed = [int(s) for s in seed] if self.members else int(seed)
         self.sizes = tuple(int(size) for size in sizes)
         self.offsets = Embedding(self.n_dense, self.sizes, self.dim).offsets.tolist()
 
     def build(self, input_shape):
+        shape = (sum(self.sizes), self.dim)
+        if self.members:
+            shape = (len(self.seed), *shape)
         self.embeddings = self.add_weight(
-            shape=(sum(self.sizes), self.dim), initializer="zeros", name="embeddings"
+            shape=shape, initializer="zeros", name="embeddings"
         )
         self.embeddings.assign(
             initial_embedding(self.sizes, self.dim, self.seed, self.embeddings.dtype)
@@ -340,12 +354,22 @@ class CategoryEmbedding(keras.layers.Layer):
     def call(self, inputs):
         codes = ops.cast(inputs[:, self.n_dense :], "int32")
         codes = codes + ops.convert_to_tensor(self.offsets, "int32")
-        rows = ops.take(self.embeddings, codes, axis=0)
-        rows = ops.reshape(rows, (-1, len(self.sizes) * self.dim))
-        return ops.concatenate([inputs[:, : self.n_dense], rows], axis=1)
+        dense = inputs[:, : self.n_dense]
+        width = len(self.sizes) * self.dim
+        if not self.members:
+            rows = ops.take(self.embeddings, codes, axis=0)
+            return ops.concatenate([dense, ops.reshape(rows, (-1, width))], axis=1)
+        k = len(self.seed)
+        rows = ops.take(self.embeddings, codes, axis=1)  # (k, batch, codes, dim)
+        rows = ops.reshape(ops.transpose(rows, (1, 0, 2, 3)), (-1, k, width))
+        dense = ops.repeat(ops.expand_dims(dense, 1), k, axis=1)
+        return ops.concatenate([dense, rows], axis=-1)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.n_dense + len(self.sizes) * self.dim)
+        width = self.n_dense + len(self.sizes) * self.dim
+        if self.members:
+            return (input_shape[0], len(self.seed), width)
+        return (input_shape[0], width)
 
     def get_config(self):
         config = super().get_config()
@@ -483,8 +507,9 @@ def build_network(
     embedding : Embedding, default=None
         Where the input holds category codes (``n_features`` counts them): a
         ``CategoryEmbedding`` in front looks them up. None: no codes.
-    embedding_seed : int, default=0
-        Seed of the embedding's initial tables.
+    embedding_seed : int or list of int, default=0
+        Seed of the embedding's initial tables; one per member for an
+        ensemble, whose members each learn their own tables.
 
     Returns
     -------
@@ -603,7 +628,7 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_s
         Key of ``INITIALIZERS``.
     seeds, dropout_seeds : sequence of int
         As for ``build_network`` (``seeds`` nested for an ensemble).
-    embedding_seed : int, default=0
+    embedding_seed : int or list of int, default=0
         As for ``build_network``.
     """
     init = INITIALIZERS[kernel_initializer]

@@ -234,7 +234,7 @@ class TrainingRun:
                     est.kernel_initializer,
                     _init_seeds(self.seed, n_hidden, est.n_ensembles),
                     _noise_seeds(self.seed, n_hidden),
-                    _embedding_seed(self.seed),
+                    _embedding_seed(self.seed, est.n_ensembles),
                 )
             if engine.optimizer is not None:  # None: L-BFGS
                 state = engine.optimizer_state if continued is None else continued
@@ -627,7 +627,7 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         # MLP's penalty: alpha / 2 * ||W||^2 per mini-batch of its size.
         l2=0.5 * est.alpha / batch_size,
         embedding=est._embedding_layout(),
-        embedding_seed=_embedding_seed(seed),
+        embedding_seed=_embedding_seed(seed, params["n_ensembles"]),
     )
 
 
@@ -641,5 +641,7 @@ def _noise_seeds(seed, n_hidden):
     return _random.stream_seeds(seed, _random.DROPOUT_STREAM, 2 * n_hidden)
 
 
-def _embedding_seed(seed):
-    return _random.stream_seeds(seed, _random.EMBEDDING_STREAM, 1)[0]
+def _embedding_seed(seed, n_members):
+    """The embedding's seed, or each member's (member 0's the single network's)."""
+    seeds = _random.member_seeds(seed, _random.EMBEDDING_STREAM, 1, n_members)
+    return seeds[0][0] if n_members == 1 else [s for (s,) in seeds]

@@ -378,9 +378,22 @@ def _network_input(graph, model, inputs):
             )
         )
     embedded = [code for code, hot in zip(codes, encoding.onehot) if not hot]
-    if embedded:
-        blocks.append(_embedded(graph, model, embedded))
-    return _concat(graph, blocks)
+    if not embedded:
+        return _concat(graph, blocks)
+    rows = _embedded(graph, model, embedded)
+    if model._embedding.ndim == 2:
+        return _concat(graph, [*blocks, rows])
+    # An ensemble: each member's own tables, (k, N, width); the dense columns
+    # (N, n_dense) are each member's too.
+    k = model._embedding.shape[0]
+    if not blocks:
+        return rows
+    dense = _concat(graph, blocks)
+    dense = graph.node(
+        "Reshape", [dense, graph.const([1, -1, encoding.n_dense], "int64")]
+    )
+    dense = graph.node("Expand", [dense, graph.const([k, 1, 1], "int64")])
+    return graph.node("Concat", [dense, rows], axis=2)
 
 
 def _scaled(graph, x, center, scale):
@@ -400,14 +413,19 @@ def _smooth_clip(graph, x, bound):
 
 
 def _embedded(graph, model, codes):
-    """Each code column's row of its table, side by side (N, n_codes * dim)."""
+    """Each code column's row of its table, side by side (N, n_codes * dim);
+    (k, N, n_codes * dim) for an ensemble."""
     layout = model._embedding_layout()
     shifted = graph.node(
         "Add", [_concat(graph, codes), graph.const(layout.offsets, kind="int64")]
     )
-    rows = graph.node("Gather", [graph.const(model._embedding), shifted], axis=0)
-    width = len(layout.sizes) * layout.dim
-    return graph.node("Reshape", [rows, graph.const([-1, width], kind="int64")])
+    table = model._embedding  # (k, total, dim) for an ensemble: per member
+    axis = table.ndim - 2
+    rows = graph.node("Gather", [graph.const(table), shifted], axis=axis)
+    shape = [-1, len(layout.sizes) * layout.dim]
+    if axis:
+        shape = [table.shape[0], *shape]
+    return graph.node("Reshape", [rows, graph.const(shape, kind="int64")])
 
 
 def _codes(graph, column, levels, title):

@@ -94,3 +94,11 @@ def fitted_regressor(diabetes):
 @pytest.fixture
 def rng():
     return np.random.RandomState(0)
+
+
+def network_input(est, X):
+    """X encoded and standardized, as a fitted network (and its model_) reads it."""
+    from sksnn import _tabular
+
+    table = _tabular.read(est, X, reset=False, mask=est.is_categorical_)
+    return est._scale(est._encoding.transform(table, est.coefs_[0].dtype))

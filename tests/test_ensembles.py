@@ -11,7 +11,7 @@ from scipy.special import expit, softmax
 
 import sksnn
 from sksnn import SNNClassifier, SNNRegressor, _engine, layer_statistics
-from tests.conftest import FAST
+from tests.conftest import FAST, network_input
 
 K = 3
 # Every epoch and row: member 0 must follow a single network step by step.
@@ -210,3 +210,58 @@ def test_member_means_match_the_probabilities():
     assert_allclose(expit(combine_members(z, "logistic")), expit(z).mean(0), rtol=1e-12)
     assert_allclose(np.exp(combine_members(z, "exp")), np.exp(z).mean(0), rtol=1e-12)
     assert_allclose(combine_members(z, "identity"), z.mean(0), rtol=1e-12)
+
+
+def _frame(iris):
+    """iris with a categorical column (embedded: max_onehot_levels=0, the
+    default) and a missing value."""
+    import pandas as pd
+
+    X, y = iris
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    frame["kind"] = pd.Categorical(np.array(list("uvwxyz"))[np.arange(len(X)) % 6])
+    frame.loc[3, "a"] = np.nan
+    return frame, y
+
+
+@pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
+def test_each_member_learns_its_own_embedding(Estimator, iris):
+    """Member 0's tables and weights are the single network's; the others'
+    tables start from their own seeds (shared tables would learn from the
+    sum of every member's loss, so no member would train as alone)."""
+    X, y = _frame(iris)
+    params = dict(ALONE, max_onehot_levels=0, random_state=0)
+    single = _fit(Estimator, X, y, **params)
+    ensemble = _fit(Estimator, X, y, **params, n_ensembles=K)
+    assert single._embedding.ndim == 2
+    assert ensemble._embedding.shape == (K, *single._embedding.shape)
+    assert_allclose(ensemble._embedding[0], single._embedding, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(ensemble._embedding[1], single._embedding, atol=1e-3)
+    for a, b in zip(single.coefs_, ensemble.coefs_):
+        assert_allclose(b[0], a, rtol=1e-5, atol=1e-6)
+    assert_allclose(
+        ensemble._members_logits(X)[0], single._members_logits(X), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_embedded_ensemble_keras_persistence_and_statistics(tmp_path, iris):
+    """model_, pickle, save/load and layer_statistics with per-member tables."""
+    X, y = _frame(iris)
+    est = _fit(SNNClassifier, X, y, **FAST, n_ensembles=K, random_state=0)
+    keras_logits = np.asarray(est.model_.predict_on_batch(network_input(est, X)))
+    assert_allclose(
+        keras_logits.transpose(1, 0, 2), est._members_logits(X), rtol=1e-5, atol=1e-6
+    )
+    expected = est.predict_proba(X)
+    est.save(tmp_path / "embedded.sksnn")
+    for loaded in (
+        pickle.loads(pickle.dumps(est)),
+        sksnn.load(tmp_path / "embedded.sksnn"),
+    ):
+        assert_array_equal(loaded.predict_proba(X), expected)
+    stats = layer_statistics(est, X, y)
+    member = _member(est, 1)
+    member._embedding = est._embedding[1]
+    alone = layer_statistics(member, X, y)
+    second = stats[stats["member"] == 1].drop(columns="member").reset_index(drop=True)
+    assert_allclose(second.to_numpy(float), alone.to_numpy(float), rtol=1e-10)

@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sksnn import SNNClassifier, SNNRegressor
 from sksnn.keras import build_snn
+from tests.conftest import network_input
 
 FAST = dict(max_iter=4, random_state=0)
 # What skops.io.load must be told to trust for any fitted sksnn estimator
@@ -163,7 +164,7 @@ def test_model_keras_file_reloads_in_plain_keras(tmp_path):
     expected = {}
     for name, (est, data) in estimators.items():
         est.fit(data, y)
-        inputs = _network_input(est, data)
+        inputs = network_input(est, data)
         np.save(tmp_path / f"{name}-in.npy", inputs)
         est.model_.save(tmp_path / f"{name}.keras")
         expected[name] = np.asarray(est.model_.predict_on_batch(inputs))
@@ -182,14 +183,6 @@ def test_model_keras_file_reloads_in_plain_keras(tmp_path):
     for name in estimators:
         got = np.load(tmp_path / f"{name}-out.npy")
         np.testing.assert_array_equal(got, expected[name])
-
-
-def _network_input(est, X):
-    """X encoded and standardized, as the network (and model_) reads it."""
-    from sksnn import _tabular
-
-    table = _tabular.read(est, X, reset=False, mask=est.is_categorical_)
-    return est._scale(est._encoding.transform(table, est.coefs_[0].dtype))
 
 
 # -- skops.io --------------------------------------------------------------------------
