@@ -87,7 +87,7 @@ def guide_pages(readme=ROOT / "README.md", folder=HERE / "guide"):
 
 def _page(section, level):
     body = re.sub(
-        r"^(#{%d,6}) " % level,
+        rf"^(#{{{level},6}}) ",
         lambda m: "#" * (len(m.group(1)) - level + 1) + " ",
         section,
         flags=re.M,

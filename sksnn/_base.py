@@ -26,6 +26,7 @@ from sksnn import (
     _options,
     _persistence,
     _predict,
+    _progress,
     _random,
     _tabular,
     _training,
@@ -96,7 +97,7 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "n_ensembles": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        "verbose": ["verbose", StrOptions(set(_progress.BARS))],
         "device": [StrOptions({"auto", "cpu", "gpu"})],
     }
 

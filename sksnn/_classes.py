@@ -298,13 +298,13 @@ None, default='from_dtype'
         int for reproducible results on the CPU. ``None`` draws fresh entropy;
         numpy's global RNG is never used.
 
-    verbose : int, default=0
-        0 is silent; 1 prints the loss after every epoch (MLP's lines);
-        2 shows a live progress bar (epochs done of ``max_iter``, loss,
-        validation score, time left; ``tqdm.auto``, so a widget in
-        notebooks) on stderr, except in worker processes such as joblib's,
-        where the bars of parallel fits would interleave; 3 shows it there
-        too.
+    verbose : int, bool, 'progress' or 'progress_all', default=0
+        0 is silent; a positive int prints the loss after every epoch (MLP's
+        lines). ``'progress'`` shows a live progress bar on stderr (epochs
+        done of ``max_iter``, loss, validation score, time left;
+        ``tqdm.auto``, so a widget in notebooks), except in worker processes
+        such as joblib's, where the bars of parallel fits would interleave;
+        ``'progress_all'`` shows it there too.
 
     device : {'auto', 'cpu', 'gpu'}, default='auto'
         Where the network trains. ``'auto'`` uses a GPU when the Keras backend

@@ -1,14 +1,15 @@
 """What fit tells the user while it trains, by ``verbose``.
 
-- 0: nothing.
-- 1: scikit-learn MLP's lines, ``Iteration 3, loss = 0.12345678`` per epoch
-  and its messages on the learning rate and stopping, on stdout.
-- 2: a live progress bar (``tqdm.auto``: a widget in notebooks, a line on
-  terminals) on stderr: epochs done of ``max_iter``, the loss, the last
-  validation score, the time left; messages are written above it. Not in a
-  worker process (joblib's, multiprocessing's), where the bars of several
-  fits would interleave: there, 2 is silent.
-- 3: the bar in worker processes too.
+- 0 (or False): nothing.
+- an int >= 1 (or True): scikit-learn MLP's lines, ``Iteration 3, loss =
+  0.12345678`` per epoch and its messages on the learning rate and
+  stopping, on stdout, as MLP prints them for any positive ``verbose``.
+- ``'progress'``: a live progress bar (``tqdm.auto``: a widget in notebooks,
+  a line on terminals) on stderr: epochs done of ``max_iter``, the loss, the
+  last validation score, the time left; messages are written above it. Not
+  in a worker process (joblib's, multiprocessing's), where the bars of
+  several fits would interleave: there it is silent.
+- ``'progress_all'``: the bar in worker processes too.
 A stream that is not a terminal gets the bar's updates as lines (at most
 two per second); a missing stream (``sys.stderr`` None) gets nothing.
 """
@@ -17,11 +18,13 @@ import multiprocessing
 import sys
 
 BAR_INTERVAL_S = 0.5  # tqdm's mininterval: what a log file receives at most
+# The values of verbose that draw a bar: in the main process only, or in all.
+BARS = ("progress", "progress_all")
 
 
 def shows_bar(verbose, in_worker):
     """Whether a fit at this ``verbose`` draws a progress bar."""
-    return verbose >= 3 or (verbose == 2 and not in_worker)
+    return verbose == "progress_all" or (verbose == "progress" and not in_worker)
 
 
 def in_worker():
@@ -34,7 +37,7 @@ class Progress:
 
     Parameters
     ----------
-    verbose : int
+    verbose : int, bool or str
         The estimator's ``verbose``.
     total : int
         Epochs planned (``max_iter``; 1 for ``partial_fit``).
@@ -43,7 +46,7 @@ class Progress:
     """
 
     def __init__(self, verbose, total, name):
-        self.lines = verbose == 1
+        self.lines = verbose not in BARS and verbose >= 1
         self.bar = None
         if shows_bar(verbose, in_worker()) and sys.stderr is not None:
             from tqdm.auto import tqdm

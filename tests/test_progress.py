@@ -1,4 +1,5 @@
-"""verbose: MLP's lines at 1, a progress bar at 2 (not in workers), 3 everywhere."""
+"""verbose: MLP's lines at any positive int, a bar at 'progress' (not in
+workers) and 'progress_all' (everywhere)."""
 
 import contextlib
 import io
@@ -7,7 +8,6 @@ import sys
 import warnings
 
 import joblib
-import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 
@@ -24,16 +24,17 @@ def _quiet():
         yield
 
 
-def test_verbose_1_prints_mlp_lines_only(capsys):
-    SNNClassifier((4,), max_iter=3, verbose=1, random_state=0).fit(X, y)
+@pytest.mark.parametrize("verbose", [1, True, 10])  # MLP prints for any of them
+def test_positive_verbose_prints_mlp_lines_only(capsys, verbose):
+    SNNClassifier((4,), max_iter=3, verbose=verbose, random_state=0).fit(X, y)
     out, err = capsys.readouterr()
     assert re.findall(r"Iteration (\d), loss = \d\.\d{8}", out) == ["1", "2", "3"]
     assert "epoch" not in err
 
 
-def test_verbose_2_draws_a_bar_on_stderr(capsys):
+def test_progress_draws_a_bar_on_stderr(capsys):
     """Not a terminal (pytest captures): the bar still writes, and ends full."""
-    SNNClassifier((4,), max_iter=5, verbose=2, random_state=0).fit(X, y)
+    SNNClassifier((4,), max_iter=5, verbose="progress", random_state=0).fit(X, y)
     out, err = capsys.readouterr()
     assert out == ""
     assert "SNNClassifier" in err and "5/5" in err and "loss=" in err
@@ -41,7 +42,7 @@ def test_verbose_2_draws_a_bar_on_stderr(capsys):
 
 def test_bar_shows_validation_score_and_stops_early(capsys):
     est = SNNRegressor(
-        (4,), max_iter=50, verbose=2, early_stopping=True, n_iter_no_change=1,
+        (4,), max_iter=50, verbose="progress", early_stopping=True, n_iter_no_change=1,
         tol=1e9, random_state=0,
     )  # fmt: skip
     est.fit(X[:, :3], X[:, 3])
@@ -54,14 +55,15 @@ def test_bar_shows_validation_score_and_stops_early(capsys):
 def test_no_stderr_no_bar(monkeypatch):
     """pythonw and some services run with sys.stderr None: fit still works."""
     monkeypatch.setattr(sys, "stderr", None)
-    est = SNNClassifier((4,), max_iter=2, verbose=2, random_state=0).fit(X, y)
+    est = SNNClassifier((4,), max_iter=2, verbose="progress", random_state=0).fit(X, y)
     assert est.n_iter_ == 2
 
 
 @pytest.mark.parametrize(
     "verbose, in_worker, expected",
-    [(0, False, False), (1, False, False), (2, False, True), (2, True, False),
-     (3, True, True), (3, False, True)],
+    [(0, False, False), (1, False, False), (10, False, False),
+     ("progress", False, True), ("progress", True, False),
+     ("progress_all", True, True), ("progress_all", False, True)],
 )  # fmt: skip
 def test_shows_bar(verbose, in_worker, expected):
     assert shows_bar(verbose, in_worker) is expected
@@ -77,8 +79,13 @@ def _fit_in_worker(verbose):
 
 def test_joblib_workers_draw_no_bar_unless_asked():
     outputs = joblib.Parallel(n_jobs=2, backend="loky")(
-        joblib.delayed(_fit_in_worker)(verbose) for verbose in (2, 3)
+        joblib.delayed(_fit_in_worker)(verbose)
+        for verbose in ("progress", "progress_all")
     )
     assert outputs[0] == ""
     assert "2/2" in outputs[1]
-    np.testing.assert_equal(len(outputs), 2)
+
+
+def test_unknown_verbose_string_is_refused():
+    with pytest.raises(ValueError, match="verbose"):
+        SNNClassifier(verbose="bar").fit(X, y)
