@@ -269,8 +269,8 @@ None, default='from_dtype'
     n_ensembles : int, default=1
         How many networks train together as one (TabM's "k" MLPs in one
         batched matrix product per layer, Gorishniy et al. 2025). Each member
-        draws its own initial weights (from ``random_state``) and dropout
-        masks; all see the same mini-batches. Each minimizes its own loss:
+        draws its own initial weights (from ``random_state``), dropout
+        masks and category embedding tables; all see the same mini-batches. Each minimizes its own loss:
         the training loss is their sum, so a member's gradient is the one it
         would have alone, and ``loss_curve_`` reports the members' mean.
         Predictions average the members' probabilities (classifier) or values
@@ -278,8 +278,8 @@ None, default='from_dtype'
         predicts, and keeps the epoch where it is best for all members
         together. With more than one member ``coefs_[i]`` has shape
         (n_ensembles, fan_in, fan_out) and ``intercepts_[i]`` (n_ensembles,
-        fan_out); the category embeddings are shared. ``batch_norm=True``
-        needs ``n_ensembles=1``.
+        fan_out), and the embedding tables (n_ensembles, levels, dim).
+        ``batch_norm=True`` needs ``n_ensembles=1``.
 
     warm_start : bool, default=False
         Continue training from the weights of the previous fit instead of
