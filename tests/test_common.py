@@ -107,6 +107,7 @@ INPUT_CHECKS = {
 }
 
 
+@pytest.mark.slow  # 125 s and 101 s; the fast settings run every check by default
 @pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])
 def test_check_estimator_defaults(Estimator):
     """check_estimator passes with default parameters, no check failing."""
