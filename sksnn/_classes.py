@@ -270,9 +270,10 @@ None, default='from_dtype'
         How many networks train together as one (TabM's "k" MLPs in one
         batched matrix product per layer, Gorishniy et al. 2025). Each member
         draws its own initial weights (from ``random_state``), dropout
-        masks and category embedding tables; all see the same mini-batches. Each minimizes its own loss:
-        the training loss is their sum, so a member's gradient is the one it
-        would have alone, and ``loss_curve_`` reports the members' mean.
+        masks and category embedding tables; all see the same mini-batches.
+        Each minimizes its own loss: the training loss is their sum, so a
+        member's gradient is the one it would have alone, and
+        ``loss_curve_`` reports the members' mean.
         Predictions average the members' probabilities (classifier) or values
         (regressor). Early stopping scores that average, the model that
         predicts, and keeps the epoch where it is best for all members
