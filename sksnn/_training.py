@@ -167,6 +167,7 @@ class TrainingRun:
         self.no_improvement = 0
         self.previous = None  # the weights of the epoch before the last
         self.best = None  # the best weights of early stopping
+        self.progress = None  # what the call reports (run() opens and closes it)
         center, scale, clip = estimator._standardization(train.X.dtype)
         if clip is not None:
             # The epoch standardizes each mini-batch but does not clip: the

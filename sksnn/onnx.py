@@ -34,6 +34,7 @@ matrix. A regressor gives ``variable`` of shape (N, n_outputs).
 
 import numpy as np
 
+from sksnn import _options
 from sksnn._forward import (
     BATCH_NORM_EPSILON,
     LEAKY_RELU_SLOPE,
@@ -150,12 +151,11 @@ def _convert_classifier(scope, operator, container):
     graph = _Graph(scope, container, _float_type(operator))
     proba = _probabilities(graph, model, operator.inputs)
     label, out_proba = operator.outputs[0].full_name, operator.outputs[1].full_name
+    graph.node("Identity", [proba], out_proba)
     if _is_multilabel(model):
-        graph.node("Identity", [proba], out_proba)
         above = graph.node("Greater", [proba, graph.const(0.5)])
         graph.node("Cast", [above], label, to=_proto().INT64)
         return
-    graph.node("Identity", [proba], out_proba)
     classes = get_label_classes(scope, model)  # indices with option nocl
     index = graph.node("ArgMax", [proba], axis=1, keepdims=0)
     if _class_type(classes) == "string":
@@ -289,20 +289,24 @@ def _leaky_of(slope):
 # ops have float and double kernels in onnxruntime; its Selu, Elu, LeakyRelu
 # and PRelu are float32 only, so float32 graphs use them and float64 graphs
 # the compositions.
-ACTIVATIONS = {
-    "selu": _elu_of(SELU_ALPHA, SELU_SCALE),
-    "elu": _elu_of(1.0, 1.0),
-    "relu": _unary("Relu"),
-    "leaky_relu": _leaky_of(LEAKY_RELU_SLOPE),
-    "prelu": _leaky_of(PRELU_INITIAL_SLOPE),
-    "rrelu": _leaky_of(RRELU_SLOPE),
-    "tanh": _unary("Tanh"),
-    "logistic": _unary("Sigmoid"),
-    "sigmoid": _unary("Sigmoid"),
-    "gelu": _gelu,
-    "swish": _swish,
-    "identity": _unary("Identity"),
-}
+ACTIVATIONS = _options.registry(
+    "activation",
+    {
+        "selu": _elu_of(SELU_ALPHA, SELU_SCALE),
+        "elu": _elu_of(1.0, 1.0),
+        "relu": _unary("Relu"),
+        "leaky_relu": _leaky_of(LEAKY_RELU_SLOPE),
+        "prelu": _leaky_of(PRELU_INITIAL_SLOPE),
+        "rrelu": _leaky_of(RRELU_SLOPE),
+        "tanh": _unary("Tanh"),
+        "logistic": _unary("Sigmoid"),
+        "sigmoid": _unary("Sigmoid"),
+        "gelu": _gelu,
+        "swish": _swish,
+        "identity": _unary("Identity"),
+    },
+    _options.ACTIVATIONS,
+)
 FLOAT32_ACTIVATIONS = {
     **ACTIVATIONS,
     "selu": _unary("Selu", alpha=SELU_ALPHA, gamma=SELU_SCALE),
