@@ -364,6 +364,10 @@ def main(argv=None):
             for m in names
         )
         print(f"{name:<18} {metric[:8]:<8} {cells}", flush=True)
+        if args.json:  # after each table, so that a stopped run keeps its rows
+            pathlib.Path(args.json).write_text(
+                json.dumps({"results": results, "summary": None}, indent=1)
+            )
     summary = summarize(results, names)
     if args.json:
         pathlib.Path(args.json).write_text(

@@ -274,6 +274,9 @@ default=None
             # As in MLP: with early stopping the validation score is tracked
             # instead of the training loss.
             self.best_loss_ = None if early else np.inf
+            # MLP's count of epochs without improvement, which partial_fit
+            # continues (n_iter_no_change and learning_rate='adaptive').
+            self._no_improvement_count = 0
         self._network_params = params
         self._hidden_scale = inference_scale(self.activation, self.dropout)
         self._model = None

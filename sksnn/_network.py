@@ -705,3 +705,11 @@ def restore_optimizer(optimizer, state, learning_rate):
 def set_learning_rate(optimizer, learning_rate):
     """Set the step size of ``optimizer`` (a Python float: no retrace)."""
     optimizer.learning_rate = float(learning_rate)
+
+
+def learning_rate_of(optimizer, state):
+    """The step size held in ``state``, a copy of ``optimizer``'s variables."""
+    for variable, value in zip(optimizer.variables, state):
+        if variable.name == "learning_rate":
+            return float(np.asarray(value))
+    return float(np.asarray(optimizer.learning_rate))

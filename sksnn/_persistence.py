@@ -45,6 +45,7 @@ _JSON_ATTRIBUTES = [
     "best_validation_score_",
     "_hidden_scale",
     "_network_params",
+    "_no_improvement_count",
 ]
 
 
@@ -252,12 +253,13 @@ ADDED_PARAMETERS = {
 
 
 def restore_counters(state):
-    """Give ``state`` (an estimator's ``__dict__``) the ``loss_`` and ``t_``
-    that estimators saved before these attributes lack."""
+    """Give ``state`` (an estimator's ``__dict__``) the ``loss_``, ``t_`` and
+    ``_no_improvement_count`` that estimators saved before these lack."""
     if "loss_" not in state:
         curve = state.get("loss_curve_") or [None]
         state["loss_"] = curve[-1]
     state.setdefault("t_", 0)  # unknown: a continued invscaling starts anew
+    state.setdefault("_no_improvement_count", 0)
 
 
 def added_parameters(Estimator):

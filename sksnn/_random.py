@@ -67,3 +67,22 @@ def stream_rng(seed, *key):
     epoch count, say) that give sub-streams of it.
     """
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+# The seeds of the network's random parts, by what they draw.
+
+
+def init_seeds(seed, n_hidden, n_members):
+    """Seeds of the initial kernels: per member, one per dense layer."""
+    return member_seeds(seed, INIT_STREAM, n_hidden + 1, n_members)
+
+
+def noise_seeds(seed, n_hidden):
+    """Seeds of the dropout masks, then of RReLU's slopes: n_hidden each."""
+    return stream_seeds(seed, DROPOUT_STREAM, 2 * n_hidden)
+
+
+def embedding_seed(seed, n_members):
+    """The embedding's seed, or each member's (member 0's the single network's)."""
+    seeds = member_seeds(seed, EMBEDDING_STREAM, 1, n_members)
+    return seeds[0][0] if n_members == 1 else [s for (s,) in seeds]

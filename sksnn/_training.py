@@ -164,7 +164,6 @@ class TrainingRun:
         self.train, self.val = train, val
         self.seed = seed
         self.learning_rate = float(estimator.learning_rate_init)
-        self.no_improvement = 0
         self.previous = None  # the weights of the epoch before the last
         self.best = None  # the best weights of early stopping
         self.progress = None  # what the call reports (run() opens and closes it)
@@ -233,13 +232,17 @@ class TrainingRun:
                 _network.initialize(
                     engine.model,
                     est.kernel_initializer,
-                    _init_seeds(self.seed, n_hidden, est.n_ensembles),
-                    _noise_seeds(self.seed, n_hidden),
-                    _embedding_seed(self.seed, est.n_ensembles),
+                    _random.init_seeds(self.seed, n_hidden, est.n_ensembles),
+                    _random.noise_seeds(self.seed, n_hidden),
+                    _random.embedding_seed(self.seed, est.n_ensembles),
                 )
             if engine.optimizer is not None:  # None: L-BFGS
                 state = engine.optimizer_state if continued is None else continued
                 _network.restore_optimizer(engine.optimizer, state, self.learning_rate)
+        if continued is not None and est.learning_rate == "adaptive":
+            # As in MLP, partial_fit continues the step size that earlier
+            # calls divided by 5 (it is one of the solver's variables).
+            self.learning_rate = _network.learning_rate_of(engine.optimizer, continued)
         if not self.mode.fresh:
             # Masks from the call's own stream, whichever network it borrowed.
             rng = _random.stream_rng(self.seed, _random.DROPOUT_STREAM, est.t_)
@@ -308,10 +311,10 @@ class TrainingRun:
         self._update_no_improvement_count()
         score = est.validation_scores_[-1] if self.val is not None else None
         self.progress.epoch(est.n_iter_, loss, score)
-        if self.no_improvement > est.n_iter_no_change:
+        if est._no_improvement_count > est.n_iter_no_change:
             if self._stop_or_slow_down():
                 return True
-            self.no_improvement = 0
+            est._no_improvement_count = 0
         return False
 
     def _scheduled_rate(self):
@@ -463,14 +466,14 @@ class TrainingRun:
             last = est._validation_score(val)
             est.validation_scores_.append(float(last))
             best, sign = est.best_validation_score_, 1
-        warming_up = (
-            est.n_iter_ % est.max_iter
+        warming_up = (  # the epoch just done, counted from 0 in its plan
+            (est.n_iter_ - 1) % est.max_iter
             < WARM_UP.get(est.learning_rate, 0.0) * est.max_iter
         )
         if sign * last < sign * best + est.tol and not warming_up:
-            self.no_improvement += 1
+            est._no_improvement_count += 1
         else:
-            self.no_improvement = 0
+            est._no_improvement_count = 0
         if val is None:
             est.best_loss_ = min(best, est.loss_curve_[-1])
             return
@@ -482,22 +485,27 @@ class TrainingRun:
             self.best = est._weights()
 
     def _stop_or_slow_down(self):
+        # MLP's rule and messages (SGDOptimizer.trigger_stopping).
         est = self.estimator
-        if est.learning_rate == "adaptive" and (
-            self.learning_rate > MIN_ADAPTIVE_LEARNING_RATE
-        ):
-            from sksnn import _network
-
-            self.learning_rate /= 5.0
-            _network.set_learning_rate(self.engine.optimizer, self.learning_rate)
-            self.progress.message(f"Setting learning rate to {self.learning_rate:f}")
-            return False
         what = "Training loss" if self.val is None else "Validation score"
-        self.progress.message(
-            f"{what} did not improve more than tol={est.tol} for "
-            f"{est.n_iter_no_change} consecutive epochs. Stopping."
+        message = (
+            f"{what} did not improve more than tol={est.tol:f} for "
+            f"{est.n_iter_no_change} consecutive epochs."
         )
-        return True
+        if est.learning_rate != "adaptive":
+            self.progress.message(f"{message} Stopping.")
+            return True
+        if self.learning_rate <= MIN_ADAPTIVE_LEARNING_RATE:
+            self.progress.message(f"{message} Learning rate too small. Stopping.")
+            return True
+        from sksnn import _network
+
+        self.learning_rate /= 5.0
+        _network.set_learning_rate(self.engine.optimizer, self.learning_rate)
+        self.progress.message(
+            f"{message} Setting learning rate to {self.learning_rate:f}"
+        )
+        return False
 
     def _exact_batch_norms(self):
         """The estimator's weights, with batch statistics computed exactly on
@@ -620,29 +628,13 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         est.n_outputs_,
         activation=params["activation"],
         kernel_initializer=est.kernel_initializer,
-        seeds=_init_seeds(seed, len(hidden), params["n_ensembles"]),
+        seeds=_random.init_seeds(seed, len(hidden), params["n_ensembles"]),
         dtype=dtype,
         dropout=params["dropout"],
-        dropout_seeds=_noise_seeds(seed, len(hidden)),
+        dropout_seeds=_random.noise_seeds(seed, len(hidden)),
         batch_norm=params["batch_norm"],
         # MLP's penalty: alpha / 2 * ||W||^2 per mini-batch of its size.
         l2=0.5 * est.alpha / batch_size,
         embedding=est._embedding_layout(),
-        embedding_seed=_embedding_seed(seed, params["n_ensembles"]),
+        embedding_seed=_random.embedding_seed(seed, params["n_ensembles"]),
     )
-
-
-def _init_seeds(seed, n_hidden, n_members):
-    """Seeds of the initial kernels: per member, one per dense layer."""
-    return _random.member_seeds(seed, _random.INIT_STREAM, n_hidden + 1, n_members)
-
-
-def _noise_seeds(seed, n_hidden):
-    """Seeds of the dropout masks, then of RReLU's slopes: n_hidden each."""
-    return _random.stream_seeds(seed, _random.DROPOUT_STREAM, 2 * n_hidden)
-
-
-def _embedding_seed(seed, n_members):
-    """The embedding's seed, or each member's (member 0's the single network's)."""
-    seeds = _random.member_seeds(seed, _random.EMBEDDING_STREAM, 1, n_members)
-    return seeds[0][0] if n_members == 1 else [s for (s,) in seeds]

@@ -22,7 +22,7 @@ import numbers
 
 import keras
 
-from sksnn import _options, _random, _training
+from sksnn import _options, _random
 from sksnn._network import (
     CategoryEmbedding,
     EnsembleDense,
@@ -120,10 +120,10 @@ def build_snn(
         n_outputs,
         activation=activation,
         kernel_initializer=kernel_initializer,
-        seeds=_training._init_seeds(seed, len(hidden), 1),
+        seeds=_random.init_seeds(seed, len(hidden), 1),
         dtype=dtype or keras.config.floatx(),
         dropout=dropout,
-        dropout_seeds=_training._noise_seeds(seed, len(hidden)),
+        dropout_seeds=_random.noise_seeds(seed, len(hidden)),
         batch_norm=batch_norm,
         l2=l2,
     )

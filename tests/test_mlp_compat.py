@@ -143,6 +143,34 @@ def test_invscaling_follows_power_t():
     assert scaled.t_ == scaled.n_iter_ * (n_train - 24)
 
 
+def test_partial_fit_continues_the_adaptive_step_size_as_mlp(capsys):
+    # tol=1e9: no call improves, so every third call after the first divides
+    # the step size by 5, and the next calls go on from the divided one.
+    from sklearn.neural_network import MLPClassifier
+
+    params = dict(
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.001,
+        tol=1e9,
+        n_iter_no_change=2,
+        verbose=True,
+        random_state=0,
+    )
+    messages = {}
+    for Estimator in (MLPClassifier, SNNClassifier):
+        est = Estimator(**params)
+        for _ in range(12):
+            est.partial_fit(X_DIGITS, Y_DIGITS, classes=[0, 1, 2])
+        out = capsys.readouterr().out
+        messages[Estimator] = [
+            line for line in out.splitlines() if "Setting learning rate" in line
+        ]
+        assert est._no_improvement_count == 2
+    assert messages[SNNClassifier] == messages[MLPClassifier]
+    assert len(messages[SNNClassifier]) == 3
+
+
 # -- attributes and methods -------------------------------------------------------
 
 
