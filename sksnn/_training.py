@@ -466,8 +466,8 @@ class TrainingRun:
             last = est._validation_score(val)
             est.validation_scores_.append(float(last))
             best, sign = est.best_validation_score_, 1
-        warming_up = (  # the epoch just done, counted from 0 in its plan
-            (est.n_iter_ - 1) % est.max_iter
+        warming_up = (  # the epoch just done, counted from 1 in its plan
+            (est.n_iter_ - 1) % est.max_iter + 1
             < WARM_UP.get(est.learning_rate, 0.0) * est.max_iter
         )
         if sign * last < sign * best + est.tol and not warming_up:

@@ -141,15 +141,14 @@ def test_schedule_sets_each_epochs_step_size(iris, schedule, factor):
     assert_allclose(scheduled.coefs_[1], by_hand.coefs_[1], rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("schedule, counted_from", [("constant", 2), ("coslog4", 29)])
+@pytest.mark.parametrize("schedule, counted_from", [("constant", 2), ("coslog4", 28)])
 def test_coslog4_warm_up_does_not_count_towards_patience(iris, schedule, counted_from):
     """No epoch but the first (on an infinite best) improves by tol=1e9;
     patience counts from coslog4's first peak on."""
     X, y = iris
     est = SNNClassifier(
         learning_rate=schedule,
-        # coslog4 peaks first at 2.76% of it: epochs 0 to 27 (counted from 0)
-        # come before, and epoch 29 counted from 1 is the first after.
+        # coslog4 peaks first at 2.76% of it: epochs 1 to 27 come before.
         max_iter=1000,
         n_iter_no_change=2,
         tol=1e9,
@@ -164,14 +163,14 @@ def test_coslog4_warm_up_does_not_count_towards_patience(iris, schedule, counted
 
 def test_last_epoch_of_the_plan_counts_towards_patience(iris):
     # With an infinite patience the count runs to the end of the plan: every
-    # epoch after coslog4's warm-up (epochs 0, 1, 2 of 100) fails tol=1e9.
+    # epoch after coslog4's warm-up (epochs 1 and 2 of 100) fails tol=1e9.
     X, y = iris
     est = SNNClassifier(
         max_iter=100, n_iter_no_change=np.inf, tol=1e9, early_stopping=False, **SMALL
     )
     est.fit(X, y)
     assert est.n_iter_ == 100
-    assert est._no_improvement_count == 100 - 3
+    assert est._no_improvement_count == 100 - 2
 
 
 @pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])

@@ -27,8 +27,8 @@ EXPECTED_FAILURES = {
     "test_learning_rate_warmstart": f"{PRIVATE}: reads MLP's _optimizer",
     "test_n_iter_no_change_inf": (
         "the default learning_rate='coslog4' warms up over its first 2.8% of "
-        "max_iter epochs (83 of 3000 here), which do not count towards "
-        "n_iter_no_change, so _no_improvement_count ends at 2917, not 2999"
+        "max_iter epochs (82 of 3000 here), which do not count towards "
+        "n_iter_no_change, so _no_improvement_count ends at 2918, not 2999"
     ),
     "test_adaptive_learning_rate": f"{PATIENCE}; {PRIVATE}: reads _optimizer",
     "test_tolerance": PATIENCE,
