@@ -40,7 +40,11 @@ def settings(quick):
         for rate in rates:
             yield (
                 f"SNN {depth}x100 lr={rate:g}",
-                dict(hidden_layer_sizes=(100,) * depth, learning_rate_init=rate),
+                dict(
+                    hidden_layer_sizes=(100,) * depth,
+                    n_ensembles=1,
+                    learning_rate_init=rate,
+                ),
             )
 
 

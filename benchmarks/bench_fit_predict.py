@@ -155,7 +155,10 @@ def _sksnn(task, hidden, batch, n_classes):
     from sksnn import SNNClassifier, SNNRegressor
 
     est = SNNClassifier if task == "classification" else SNNRegressor
-    model = est(hidden_layer_sizes=hidden, batch_size=batch, random_state=0)
+    # One network, the MLP's shape (not the default ensemble of four).
+    model = est(
+        hidden_layer_sizes=hidden, n_ensembles=1, batch_size=batch, random_state=0
+    )
     return _PartialFit(model, task, n_classes)
 
 
@@ -437,6 +440,8 @@ def fresh_fit(args):
     X, y = load_data(data, task)
     _import_frameworks(args.worker)
     est = {"sksnn": SNNClassifier, "sklearn": MLPClassifier}[args.worker]
+    # One network of the MLP's shape (not sksnn's default ensemble of four).
+    single = {"n_ensembles": 1} if args.worker == "sksnn" else {}
     seconds = [
         _timed(
             lambda: est(
@@ -445,6 +450,7 @@ def fresh_fit(args):
                 max_iter=args.fresh_epochs,
                 n_iter_no_change=10**6,
                 random_state=seed,
+                **single,
             ).fit(X, y)
         )
         for seed in (0, 1)

@@ -51,7 +51,9 @@ def main(argv=None):
     start = time.perf_counter()
     for i in range(args.warmup + args.fits):
         hidden = (64 + i if args.distinct else 64, 64)
-        est = SNNClassifier(hidden_layer_sizes=hidden, max_iter=5, random_state=i)
+        est = SNNClassifier(
+            hidden_layer_sizes=hidden, n_ensembles=1, max_iter=5, random_state=i
+        )
         est.fit(X, y).predict(X)
         rss.append(rss_mb())
     seconds = time.perf_counter() - start

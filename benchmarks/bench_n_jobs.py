@@ -23,7 +23,10 @@ from sksnn import SNNClassifier
 def search_seconds(X, y, n_jobs, max_iter):
     search = GridSearchCV(
         SNNClassifier(
-            hidden_layer_sizes=(128, 128, 128), max_iter=max_iter, random_state=0
+            hidden_layer_sizes=(128, 128, 128),
+            n_ensembles=1,
+            max_iter=max_iter,
+            random_state=0,
         ),
         {
             "activation": ["selu", "relu"],

@@ -72,6 +72,7 @@ def _snn(is_clf, depth, epochs, seed, params):
     Estimator = SNNClassifier if is_clf else SNNRegressor
     return Estimator(
         hidden_layer_sizes=(100,) * depth,
+        n_ensembles=1,
         max_iter=epochs,
         early_stopping=True,
         n_iter_no_change=10**6,  # the full budget: the curves are compared

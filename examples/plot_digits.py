@@ -32,7 +32,11 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_sta
 # %%
 # Fit the SNN with early stopping on a held-out tenth of the training data.
 snn = SNNClassifier(
-    hidden_layer_sizes=HIDDEN, early_stopping=True, max_iter=MAX_ITER, random_state=0
+    hidden_layer_sizes=HIDDEN,
+    n_ensembles=1,  # one network, the MLP's shape below
+    early_stopping=True,
+    max_iter=MAX_ITER,
+    random_state=0,
 )
 snn.fit(X_train, y_train)
 print(f"SNN: {snn.n_iter_} epochs, test accuracy {snn.score(X_test, y_test):.4f}")

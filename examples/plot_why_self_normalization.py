@@ -43,6 +43,7 @@ setups = {
 nets = {
     name: SNNClassifier(
         hidden_layer_sizes=(100,) * DEPTH,
+        n_ensembles=1,
         max_iter=3 if FAST else 40,
         early_stopping=True,
         random_state=0,

@@ -52,9 +52,13 @@ def main(argv=None):
     print(f"digits: {X.shape[0]} samples, {X.shape[1]} features, 10 classes")
     print(f"{args.cv}-fold cross-validated accuracy, at most {max_iter} epochs\n")
     print(f"{'model':<34} {'accuracy':<15} {'seconds':>8}")
-    snn = SNNClassifier(hidden_layer_sizes=deep, max_iter=max_iter, random_state=0)
+    # Single networks (n_ensembles=1), the MLP's shape.
+    snn = SNNClassifier(
+        hidden_layer_sizes=deep, n_ensembles=1, max_iter=max_iter, random_state=0
+    )
     plain = SNNClassifier(
         hidden_layer_sizes=deep,
+        n_ensembles=1,
         activation="logistic",
         kernel_initializer="normal",
         max_iter=max_iter,

@@ -94,7 +94,10 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "max_onehot_levels": [Interval(Integral, 0, None, closed="left")],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
-        "n_ensembles": [Interval(Integral, 1, None, closed="left")],
+        "n_ensembles": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose", StrOptions(set(_progress.BARS))],
@@ -250,7 +253,7 @@ default=None
         mode = Mode.of(self, incremental=incremental)
         if self.solver == "lbfgs":
             _check_lbfgs(self)
-        if self.n_ensembles > 1 and self.batch_norm:
+        if _data.n_members(self) > 1 and self.batch_norm:
             raise ValueError(
                 f"batch_norm=True is not supported with n_ensembles="
                 f"{self.n_ensembles}: the members would share one normalization "

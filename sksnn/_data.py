@@ -35,6 +35,24 @@ def check_hidden_layer_sizes(hidden_layer_sizes):
     return [int(width) for width in hidden]
 
 
+# n_ensembles='auto': the members of the default ensemble (measured in the
+# README's "Defaults, measured"), or one network with batch_norm=True, whose
+# normalization of the batch the members cannot share.
+AUTO_MEMBERS = 4
+
+
+def n_members(params):
+    """How many networks train as one under ``params`` (an estimator's
+    parameters, or a dict of them): ``n_ensembles`` resolved."""
+    if isinstance(params, dict):
+        n_ensembles, batch_norm = params["n_ensembles"], params["batch_norm"]
+    else:
+        n_ensembles, batch_norm = params.n_ensembles, params.batch_norm
+    if n_ensembles == "auto":
+        return 1 if batch_norm else AUTO_MEMBERS
+    return n_ensembles
+
+
 def split(data, *, validation_fraction, stratify, seed):
     """Hold out ``validation_fraction`` of the rows; return ``(train, val)``.
 

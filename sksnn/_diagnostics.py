@@ -13,7 +13,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import check_array
 
 from sksnn import _options, _random
-from sksnn._data import check_hidden_layer_sizes
+from sksnn._data import check_hidden_layer_sizes, n_members
 from sksnn._forward import (
     BATCH_NORM_EPSILON,
     LEAKY_RELU_SLOPE,
@@ -79,7 +79,7 @@ def _initial_weights(estimator, n_features, n_outputs):
         activation=estimator.activation,
         kernel_initializer=estimator.kernel_initializer,
         seeds=_random.member_seeds(
-            seed, _random.INIT_STREAM, len(hidden) + 1, estimator.n_ensembles
+            seed, _random.INIT_STREAM, len(hidden) + 1, n_members(estimator)
         ),
         dtype="float64",
     )

@@ -13,7 +13,7 @@ from enum import Enum
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from sksnn import _engine, _random
+from sksnn import _data, _engine, _random
 from sksnn._forward import (
     batch_norm_statistics,
     forward,
@@ -111,6 +111,7 @@ def network_parameters(estimator, hidden):
     if not (features is None or isinstance(features, str)):
         # Compared with != when continued: a tuple, not an array.
         params["categorical_features"] = tuple(np.asarray(features).tolist())
+    params["n_ensembles"] = _data.n_members(estimator)
     params.update((name, getattr(estimator, name)) for name in SOLVER_PARAMETERS)
     return params
 
@@ -232,9 +233,9 @@ class TrainingRun:
                 _network.initialize(
                     engine.model,
                     est.kernel_initializer,
-                    _random.init_seeds(self.seed, n_hidden, est.n_ensembles),
+                    _random.init_seeds(self.seed, n_hidden, _data.n_members(est)),
                     _random.noise_seeds(self.seed, n_hidden),
-                    _random.embedding_seed(self.seed, est.n_ensembles),
+                    _random.embedding_seed(self.seed, _data.n_members(est)),
                 )
             if engine.optimizer is not None:  # None: L-BFGS
                 state = engine.optimizer_state if continued is None else continued
@@ -286,7 +287,7 @@ class TrainingRun:
         loss = self.engine.epoch(
             train.X, train.Y, train.w, order, *self.standardization
         )
-        loss /= est.n_ensembles  # the members' mean (see ensemble_loss)
+        loss /= _data.n_members(est)  # the members' mean (see ensemble_loss)
         est.t_ += n_rows
         if est.dropout > 0:
             # Dropout makes the batch losses too noisy to stop on.
@@ -359,7 +360,7 @@ class TrainingRun:
         def loss_and_gradient(theta):
             assign(theta)
             loss, grads = self.engine.epoch(X, train.Y, train.w)
-            evaluated["loss"] = loss / est.n_ensembles
+            evaluated["loss"] = loss / _data.n_members(est)
             flat = np.concatenate([np.ravel(g) for g in grads]).astype(np.float64)
             if not np.isfinite(loss):
                 # L-BFGS-B's line search backs off from an infinite loss.
@@ -389,7 +390,7 @@ class TrainingRun:
                          "gtol": est.tol},
             )  # fmt: skip
         assign(result.x)
-        est.loss_ = float(result.fun) / est.n_ensembles
+        est.loss_ = float(result.fun) / _data.n_members(est)
         self._pull()
         if result.status != 0:
             message = result.message
@@ -449,10 +450,10 @@ class TrainingRun:
         logits = model(self._scaled(train.X), training=False)
         Y, w = ops.convert_to_tensor(train.Y), ops.convert_to_tensor(train.w)
         loss_fn = _network.ensemble_loss(
-            _network.LOSSES[est.out_activation_], est.n_ensembles
+            _network.LOSSES[est.out_activation_], _data.n_members(est)
         )
         loss = _backend.objective(loss_fn, Y, logits, w, model.losses)
-        return float(loss) / est.n_ensembles
+        return float(loss) / _data.n_members(est)
 
     def _update_no_improvement_count(self):
         # MLP's rule, on the validation score when early stopping, else on
@@ -581,7 +582,7 @@ def _engine_key(est, hidden, dtype, batch_size):
         est.clipvalue,
         _solver_settings(est),
         batch_size,
-        est.n_ensembles,
+        _data.n_members(est),
         est.device,
     )
 
@@ -599,7 +600,7 @@ def _new_engine(est, key, hidden, dtype, batch_size, seed):
 
     model = build_model(est, est.get_params(), hidden, dtype, batch_size, seed)
     loss_fn = _network.ensemble_loss(
-        _network.LOSSES[est.out_activation_], est.n_ensembles
+        _network.LOSSES[est.out_activation_], _data.n_members(est)
     )
     if est.solver == "lbfgs":
         # No Keras optimizer: scipy minimizes the full-batch loss.
@@ -628,7 +629,7 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         est.n_outputs_,
         activation=params["activation"],
         kernel_initializer=est.kernel_initializer,
-        seeds=_random.init_seeds(seed, len(hidden), params["n_ensembles"]),
+        seeds=_random.init_seeds(seed, len(hidden), _data.n_members(params)),
         dtype=dtype,
         dropout=params["dropout"],
         dropout_seeds=_random.noise_seeds(seed, len(hidden)),
@@ -636,5 +637,5 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         # MLP's penalty: alpha / 2 * ||W||^2 per mini-batch of its size.
         l2=0.5 * est.alpha / batch_size,
         embedding=est._embedding_layout(),
-        embedding_seed=_random.embedding_seed(seed, params["n_ensembles"]),
+        embedding_seed=_random.embedding_seed(seed, _data.n_members(params)),
     )

@@ -13,7 +13,13 @@ from sksnn._forward import forward
 
 def _tiny(Estimator, X, y, **params):
     return (
-        Estimator(hidden_layer_sizes=(3, 3), max_iter=5, random_state=0, **params)
+        Estimator(
+            hidden_layer_sizes=(3, 3),
+            n_ensembles=1,
+            max_iter=5,
+            random_state=0,
+            **params,
+        )
         .set_params(early_stopping=False)
         .fit(X, y)
     )  # the scaler sees every row

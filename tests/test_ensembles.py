@@ -47,7 +47,7 @@ def test_each_member_trains_as_if_alone(Estimator, solver, iris):
     """Member 0 of an ensemble gets the weights of a single network of its seed."""
     X, y = iris
     params = dict(ALONE, solver=solver, alpha=1e-3, random_state=0)
-    single = _fit(Estimator, X, y, **params)
+    single = _fit(Estimator, X, y, **params, n_ensembles=1)
     ensemble = _fit(Estimator, X, y, **params, n_ensembles=K)
     for a, b in zip(single.coefs_ + single.intercepts_,
                     ensemble.coefs_ + ensemble.intercepts_):  # fmt: skip
@@ -101,7 +101,7 @@ def test_regressor_mean_and_std_of_the_members(diabetes, loss):
 
 def test_single_network_std_is_zero(diabetes):
     X, y = diabetes
-    est = _fit(SNNRegressor, X, y, **FAST, random_state=0)
+    est = _fit(SNNRegressor, X, y, **FAST, n_ensembles=1, random_state=0)
     mean, std = est.predict(X, return_std=True)
     assert_array_equal(mean, est.predict(X))
     assert_array_equal(std, np.zeros_like(mean))
@@ -187,7 +187,7 @@ def test_layer_statistics_per_member(iris):
     """One block of rows per member; member 0's are the single network's."""
     X, y = iris
     params = dict(hidden_layer_sizes=(8, 8), random_state=0)
-    single = layer_statistics(SNNClassifier(**params), X, y)
+    single = layer_statistics(SNNClassifier(**params, n_ensembles=1), X, y)
     stats = layer_statistics(SNNClassifier(**params, n_ensembles=K), X, y)
     assert list(stats["member"]) == [0, 0, 1, 1, 2, 2]
     first = stats[stats["member"] == 0].drop(columns="member").reset_index(drop=True)
@@ -231,7 +231,7 @@ def test_each_member_learns_its_own_embedding(Estimator, iris):
     sum of every member's loss, so no member would train as alone)."""
     X, y = _frame(iris)
     params = dict(ALONE, max_onehot_levels=0, random_state=0)
-    single = _fit(Estimator, X, y, **params)
+    single = _fit(Estimator, X, y, **params, n_ensembles=1)
     ensemble = _fit(Estimator, X, y, **params, n_ensembles=K)
     assert single._embedding.ndim == 2
     assert ensemble._embedding.shape == (K, *single._embedding.shape)

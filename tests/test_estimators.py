@@ -270,7 +270,8 @@ def test_numpy_forward_matches_keras_model(Estimator, params, iris):
     """Each setting trains, and predict's numpy forward pass equals Keras' output."""
     X, y = iris
     # Every epoch: logistic units learn too slowly for patience on 30 rows.
-    settings = dict(FAST, n_iter_no_change=np.inf, **params)
+    # One network: the ensemble's forward pass is tested in test_ensembles.py.
+    settings = dict(FAST, n_iter_no_change=np.inf, n_ensembles=1, **params)
     est = Estimator(**settings, random_state=0).fit(X, y)
     logits = np.asarray(est.model_.predict_on_batch(est.scaler_.transform(X)))
     assert_allclose(est._logits(X), logits, rtol=KERAS_RTOL, atol=KERAS_RTOL)
@@ -286,15 +287,20 @@ def test_training_dtype_follows_input(dtype, iris):
     assert clf.predict_proba(X).dtype == dtype
 
 
-def test_fitted_attributes(iris):
-    """Fitted attributes have MLP's shapes and types."""
+@pytest.mark.parametrize("n_ensembles, members", [("auto", (4,)), (1, ())])
+def test_fitted_attributes(iris, n_ensembles, members):
+    """Fitted attributes have MLP's shapes (one per member for an ensemble,
+    four by default) and types."""
     X, y = iris
     # Without early stopping, so that the scaler sees every row.
-    clf = SNNClassifier(**FAST, early_stopping=False, random_state=0).fit(X, y)
+    clf = SNNClassifier(
+        **FAST, n_ensembles=n_ensembles, early_stopping=False, random_state=0
+    ).fit(X, y)
     assert clf.n_features_in_ == 4
     assert clf.n_layers_ == 4
-    assert [c.shape for c in clf.coefs_] == [(4, 16), (16, 16), (16, 3)]
-    assert [b.shape for b in clf.intercepts_] == [(16,), (16,), (3,)]
+    shapes = [(4, 16), (16, 16), (16, 3)]
+    assert [c.shape for c in clf.coefs_] == [members + s for s in shapes]
+    assert [b.shape for b in clf.intercepts_] == [members + s[1:] for s in shapes]
     assert isinstance(clf.loss_curve_, list)
     assert all(isinstance(loss, float) for loss in clf.loss_curve_)
     assert len(clf.loss_curve_) == clf.n_iter_

@@ -15,8 +15,11 @@ from sksnn import SNNClassifier, SNNRegressor, layer_statistics, load
 
 # Without early stopping unless a test asks for it: the scaler and the
 # encoding then see every row, which the hand-written oracles assume.
+# One network (not the default ensemble): the tests read its input width
+# and compare its forward pass with Keras'.
 SMALL = dict(
     hidden_layer_sizes=(16, 16),
+    n_ensembles=1,
     max_iter=30,
     batch_size=32,
     random_state=0,
@@ -170,7 +173,8 @@ def test_the_embedding_trains_and_an_unseen_level_adds_nothing():
         {"many": rng.choice(levels, 1500), "noise": rng.normal(size=1500)}
     )
     y = frame["many"].map(effect).to_numpy()
-    est = SNNRegressor((32,), max_iter=60, random_state=0).fit(frame, y)
+    est = SNNRegressor((32,), n_ensembles=1, max_iter=60, random_state=0)
+    est.fit(frame, y)
     assert est._encoding.embedding_sizes == [31]
     assert est.score(frame, y) > 0.9
     # Slot 0 (unseen) was never trained: it stays at its initial zeros.
@@ -278,7 +282,9 @@ def test_a_column_with_missing_values_in_fit_gets_an_indicator():
     # The target depends on whether x0 is missing, not on its value.
     y = np.where(missing, 3.0, 0.0) + X[:, 1]
     X[missing, 0] = np.nan
-    est = SNNRegressor((32,), max_iter=50, batch_size=32, random_state=0).fit(X, y)
+    est = SNNRegressor(
+        (32,), n_ensembles=1, max_iter=50, batch_size=32, random_state=0
+    ).fit(X, y)
     assert est.coefs_[0].shape[0] == 3
     assert est.score(X, y) > 0.95
 

@@ -13,7 +13,7 @@ from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
-from sksnn import SNNClassifier, SNNRegressor, _random
+from sksnn import SNNClassifier, SNNRegressor, _data, _random
 from sksnn._forward import BATCH_NORM_EPSILON, _selu, alpha_dropout_scale
 from tests.conftest import FAST
 
@@ -185,13 +185,13 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert len(clf.validation_scores_) == clf.n_iter_
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert clf.best_validation_score_ >= clf.validation_scores_[-1]
-    # Rebuild the held-out rows to score the kept weights on them.
-    seed = _random.master_seed(0)
-    val_seed = _random.stream_seeds(seed, _random.VALIDATION_STREAM, 1)[0]
-    _, val = train_test_split(
-        np.arange(len(X)), test_size=0.1, stratify=y, random_state=val_seed
+    # Rebuild the held-out rows (fit's split, by row hash) to score the
+    # kept weights on them.
+    rows = _data.Data(X, y, y, np.ones(len(X)))
+    _, val = _data.split(
+        rows, validation_fraction=0.2, stratify=y, seed=_random.master_seed(0)
     )
-    kept = clf.score(X[val], y[val])
+    kept = clf.score(val.X, val.y)
     assert kept >= clf.best_validation_score_ - clf.tol
     assert kept >= clf.validation_scores_[-1]
 

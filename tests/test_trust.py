@@ -28,7 +28,9 @@ def _quiet(method, *args, **kwargs):
 def test_warm_start_with_new_dropout_predicts_as_its_network(iris):
     """warm_start, then dropout=0.3: predict follows the network trained with it."""
     X, y = iris
-    clf = SNNClassifier((32, 32), max_iter=20, random_state=0, warm_start=True)
+    clf = SNNClassifier(
+        (32, 32), n_ensembles=1, max_iter=20, random_state=0, warm_start=True
+    )
     _quiet(clf.fit, X, y)
     _quiet(clf.set_params(dropout=0.3).fit, X, y)
     assert "MeanFieldAlphaDropout" in [type(x).__name__ for x in clf.model_.layers]
