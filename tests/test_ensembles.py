@@ -172,11 +172,27 @@ def test_batch_norm_is_refused(iris):
         SNNClassifier(n_ensembles=2, batch_norm=True).fit(X, y)
 
 
+def test_auto_is_four_members_and_one_network_with_batch_norm(iris):
+    """n_ensembles='auto' (the default) trains four members; with
+    batch_norm=True one network; a continued fit may name the 4 it resolved to."""
+    X, y = iris
+    params = dict(ALONE, random_state=0)
+    auto = _fit(SNNClassifier, X, y, **params)
+    four = _fit(SNNClassifier, X, y, **params, n_ensembles=4)
+    assert auto.coefs_[0].shape == (4, 4, 8)
+    assert_array_equal(auto.predict_proba(X), four.predict_proba(X))
+    norm = _fit(SNNClassifier, X, y, **params, batch_norm=True)
+    assert norm.coefs_[0].shape == (4, 8)
+    auto.set_params(n_ensembles=4, warm_start=True, max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="n_ensembles=2 differs from the 4"):
+        auto.set_params(n_ensembles=2).fit(X, y)
+
+
 def test_an_ensemble_has_its_own_network(iris):
     """The engine pool keeps ensembles apart from single networks."""
     X, y = iris
     _engine.POOL.clear()
-    _fit(SNNClassifier, X, y, **ALONE, random_state=0)
+    _fit(SNNClassifier, X, y, **ALONE, n_ensembles=1, random_state=0)
     _fit(SNNClassifier, X, y, **ALONE, n_ensembles=K, random_state=0)
     idle = [e for engines in _engine.POOL._idle.values() for e in engines]
     assert len(idle) == 2
