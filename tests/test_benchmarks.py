@@ -158,7 +158,8 @@ def test_bench_ensembles_quick(tmp_path, capsys):
     """bench_ensembles --quick scores k=1 and k members on the same folds."""
     bench = _load("bench_ensembles")
     results, summary = bench.main(
-        ["--quick", "--k", "2", "--json", str(tmp_path / "out.json")]
+        ["--quick", "--k", "2", "--member", "4", "4", "--single", "8"]
+        + ["--json", str(tmp_path / "out.json")]
     )
     assert set(results) == set(bench.tabular.QUICK_TABLES)
     for row in results.values():
@@ -173,3 +174,4 @@ def test_bench_ensembles_quick(tmp_path, capsys):
     assert "k=2 beats k=1 on" in out and "sksnn k=2 / mlp:" in out
     written = json.loads((tmp_path / "out.json").read_text())
     assert written["summary"]["wins"] == summary["wins"]
+    assert written["hidden_layer_sizes"] == {"1": [8], "2": [4, 4]}
