@@ -9,11 +9,11 @@ tables, the share of test targets inside mean +- 2 std of the members
 (``predict(X, return_std=True)``); then the wins of k over 1, the median
 time ratio, and the 1-row predict latency of both against scikit-learn's
 MLP (median of 2,000 calls, on one table). Each member has the hidden layers
-of ``--member`` (4 x 100 unless given: the single network of the measured
-runs), the single network those of ``--single`` (``--member`` unless
-given), so that the defaults' own ensemble, four members of 4 x 50, is
-compared with one 4 x 100 network by ``--k 4 --member 50 50 50 50 --single
-100 100 100 100``. Run:
+of ``--member`` (the defaults' 4 x 50 unless given; the runs of
+``results/ensembles-2026-12-03.json`` used 4 x 100, the defaults of that
+day), the single network those of ``--single`` (``--member`` unless given),
+so that the defaults' own ensemble, four members of 4 x 50, is compared with
+one 4 x 100 network by ``--k 4 --single 100 100 100 100``. Run:
     python benchmarks/bench_ensembles.py                 # all 24 tables
     python benchmarks/bench_ensembles.py --quick         # 2 tables, 2 folds
     python benchmarks/bench_ensembles.py --tables Titanic --k 4 --json out.json
@@ -47,9 +47,10 @@ def _load(name):
 suite = _load("_suite")
 tabular = _load("bench_tabular")
 
-# The member of the measured runs (results/ensembles-2026-12-03.json): one
-# network of the defaults of that day, whose width the defaults later halved.
-MEMBER = (100, 100, 100, 100)
+# The member: one network of the defaults (4 x 50). The runs of
+# results/ensembles-2026-12-03.json used the defaults of that day, 4 x 100
+# (``--member 100 100 100 100``).
+MEMBER = tuple(SNNClassifier().hidden_layer_sizes)
 
 
 def _shapes(k, member=MEMBER, single=None):
@@ -157,7 +158,7 @@ def main(argv=None):
     parser.add_argument("--tables", nargs="+", help="names of tables (default all)")
     parser.add_argument(
         "--member", type=int, nargs="+", default=list(MEMBER),
-        help="hidden layers of each member (default 100 100 100 100)",
+        help="hidden layers of each member (default: the defaults' 50 50 50 50)",
     )  # fmt: skip
     parser.add_argument(
         "--single", type=int, nargs="+", help="hidden layers of k=1 (--member)"

@@ -34,6 +34,7 @@ standard error over the folds, mean ranks and total time. Run:
 import argparse
 import importlib.util
 import json
+import os
 import pathlib
 import time
 import warnings
@@ -120,7 +121,10 @@ def _realmlp(is_clf, quick):
 
     Model = RealMLP_TD_Classifier if is_clf else RealMLP_TD_Regressor
     extra = dict(n_epochs=4) if quick else {}
-    model = Model(random_state=0, n_threads=2, device="cpu", **extra)
+    # Two threads, as the other models get on this 2-core machine, unless
+    # OMP_NUM_THREADS (which the others follow) says otherwise.
+    threads = int(os.environ.get("OMP_NUM_THREADS", "2") or 2)
+    model = Model(random_state=0, n_threads=threads, device="cpu", **extra)
     return make_pipeline(_MedianNumbers(), model)
 
 
@@ -276,10 +280,10 @@ PREVIOUS_DEFAULTS = dict(
 SINGLE_NETWORK = dict(hidden_layer_sizes=(100, 100, 100, 100), n_ensembles=1)
 
 
-def fit_times(name, repeats, quick=False):
+def fit_times(name, repeats, quick=False, variants=None):
     """Median wall time of a default fit on all of table ``name``: sksnn,
-    sksnn with its previous defaults, one network of 4 x 100 and RealMLP-TD,
-    one fit at a time."""
+    sksnn with its previous defaults, one network of 4 x 100, each of
+    ``variants`` (sksnn's parameters) and RealMLP-TD, one fit at a time."""
     table = suite.get(name)
     X, y = suite.load(table)
     is_clf = table.task == "classification"
@@ -291,8 +295,12 @@ def fit_times(name, repeats, quick=False):
             **{"random_state": 0, **PREVIOUS_DEFAULTS, **budget}
         ),
         "sksnn_single": lambda: SNN(**{"random_state": 0, **SINGLE_NETWORK, **budget}),
-        "realmlp": lambda: _realmlp(is_clf, quick),
     }
+    for variant, params in (variants or {}).items():
+        build[variant] = lambda params=params: SNN(
+            **{"random_state": 0, **params, **budget}
+        )
+    build["realmlp"] = lambda: _realmlp(is_clf, quick)
     if importlib.util.find_spec("pytabkit") is None:
         del build["realmlp"]
     seconds = {}
@@ -340,18 +348,17 @@ def main(argv=None):
         "--fit-time",
         metavar="TABLE",
         help="only time default fits on this table (mlc_churn has 5,000 rows): "
-        "sksnn, its previous defaults and RealMLP-TD",
+        "sksnn, its previous defaults, each --variant and RealMLP-TD",
     )
     parser.add_argument("--repeats", type=int, default=3, help="for --fit-time")
     args = parser.parse_args(argv)
-    if args.fit_time:
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return fit_times(args.fit_time, args.repeats, args.quick)
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    n_folds = 2 if args.quick else 5
     variants = dict(
         (v.split("=", 1)[0], json.loads(v.split("=", 1)[1])) for v in args.variant
     )
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    if args.fit_time:
+        return fit_times(args.fit_time, args.repeats, args.quick, variants)
+    n_folds = 2 if args.quick else 5
     names = args.models + list(variants)
     chosen = args.tables or (QUICK_TABLES if args.quick else None)
     tables = [t for t in suite.TABLES if chosen is None or t.name in chosen]

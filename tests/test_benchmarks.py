@@ -146,12 +146,17 @@ def test_bench_tabular_quick(tmp_path, capsys):
 
 
 def test_bench_tabular_fit_time_quick(capsys):
-    """The fit-time target's mode times each model and prints the ratios."""
+    """The fit-time target's mode times each model, and each --variant, and
+    prints the ratios."""
     bench = _load("bench_tabular")
-    seconds = bench.main(["--fit-time", "Titanic", "--quick", "--repeats", "1"])
-    assert {"sksnn", "sksnn_previous"} <= set(seconds)
+    seconds = bench.main(
+        ["--fit-time", "Titanic", "--quick", "--repeats", "1"]
+        + ["--variant", 'k2={"n_ensembles": 2}']
+    )
+    assert {"sksnn", "sksnn_previous", "k2"} <= set(seconds)
     assert all(t > 0 for t in seconds.values())
-    assert "sksnn / sksnn_previous:" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "sksnn / sksnn_previous:" in out and "sksnn / k2:" in out
 
 
 def test_bench_ensembles_quick(tmp_path, capsys):
