@@ -123,7 +123,8 @@ def _realmlp(is_clf, quick):
     extra = dict(n_epochs=4) if quick else {}
     # Two threads, as the other models get on this 2-core machine, unless
     # OMP_NUM_THREADS (which the others follow) says otherwise.
-    threads = int(os.environ.get("OMP_NUM_THREADS", "2") or 2)
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    threads = int(value) if value.isdigit() and int(value) > 0 else 2
     model = Model(random_state=0, n_threads=threads, device="cpu", **extra)
     return make_pipeline(_MedianNumbers(), model)
 
@@ -289,17 +290,16 @@ def fit_times(name, repeats, quick=False, variants=None):
     is_clf = table.task == "classification"
     SNN = SNNClassifier if is_clf else SNNRegressor
     budget = dict(max_iter=5) if quick else {}
-    build = {
-        "sksnn": lambda: SNN(random_state=0, **budget),
-        "sksnn_previous": lambda: SNN(
-            **{"random_state": 0, **PREVIOUS_DEFAULTS, **budget}
-        ),
-        "sksnn_single": lambda: SNN(**{"random_state": 0, **SINGLE_NETWORK, **budget}),
+    settings = {
+        "sksnn": {},
+        "sksnn_previous": PREVIOUS_DEFAULTS,
+        "sksnn_single": SINGLE_NETWORK,
+        **(variants or {}),
     }
-    for variant, params in (variants or {}).items():
-        build[variant] = lambda params=params: SNN(
-            **{"random_state": 0, **params, **budget}
-        )
+    build = {
+        model: lambda params=params: SNN(**{"random_state": 0, **params, **budget})
+        for model, params in settings.items()
+    }
     build["realmlp"] = lambda: _realmlp(is_clf, quick)
     if importlib.util.find_spec("pytabkit") is None:
         del build["realmlp"]
