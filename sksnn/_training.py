@@ -62,9 +62,9 @@ SCHEDULES = {
     "cosine": lambda t: 0.5 * (1 + np.cos(np.pi * t)),
     "coslog4": lambda t: 0.5 * (1 - np.cos(2 * np.pi * np.log2(1 + 15 * t))),
 }
-# The share of max_iter over which a schedule first rises to its peak: epochs
-# of that warm-up do not count towards n_iter_no_change (their small steps
-# say nothing about a plateau).
+# The share of max_iter over which a schedule first rises to its peak.
+# Training does not stop during it (its first, small steps say little about a
+# plateau), but its epochs count in _no_improvement_count, as MLP's do.
 WARM_UP = {"coslog4": (np.sqrt(2) - 1) / 15}
 
 
@@ -467,14 +467,15 @@ class TrainingRun:
             last = est._validation_score(val)
             est.validation_scores_.append(float(last))
             best, sign = est.best_validation_score_, 1
-        warming_up = (  # the epoch just done, counted from 1 in its plan
-            (est.n_iter_ - 1) % est.max_iter + 1
-            < WARM_UP.get(est.learning_rate, 0.0) * est.max_iter
-        )
-        if sign * last < sign * best + est.tol and not warming_up:
+        if sign * last < sign * best + est.tol:
             est._no_improvement_count += 1
         else:
             est._no_improvement_count = 0
+        if self._warming_up() and est._no_improvement_count > est.n_iter_no_change:
+            # Training does not stop during the warm-up: the count holds at
+            # the patience, and a plateau running on past the warm-up stops
+            # training at its first epoch after it.
+            est._no_improvement_count = int(est.n_iter_no_change)
         if val is None:
             est.best_loss_ = min(best, est.loss_curve_[-1])
             return
@@ -484,6 +485,13 @@ class TrainingRun:
         # the best score, the latest (longest trained) is kept.
         if np.isfinite(last) and last >= est.best_validation_score_ - est.tol:
             self.best = est._weights()
+
+    def _warming_up(self):
+        """Whether the epoch just done is in its schedule's warm-up: epochs
+        d = 1, 2, ... of each plan of max_iter below the WARM_UP share."""
+        est = self.estimator
+        done = (est.n_iter_ - 1) % est.max_iter + 1
+        return done < WARM_UP.get(est.learning_rate, 0.0) * est.max_iter
 
     def _stop_or_slow_down(self):
         # MLP's rule and messages (SGDOptimizer.trigger_stopping).

@@ -141,14 +141,14 @@ def test_schedule_sets_each_epochs_step_size(iris, schedule, factor):
     assert_allclose(scheduled.coefs_[1], by_hand.coefs_[1], rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("schedule, counted_from", [("constant", 2), ("coslog4", 28)])
-def test_coslog4_warm_up_does_not_count_towards_patience(iris, schedule, counted_from):
-    """No epoch but the first (on an infinite best) improves by tol=1e9;
-    patience counts from coslog4's first peak on."""
+@pytest.mark.parametrize("schedule, stops_at", [("constant", 4), ("coslog4", 28)])
+def test_coslog4_warm_up_does_not_stop_training(iris, schedule, stops_at):
+    """No epoch but the first (on an infinite best) improves by tol=1e9, so
+    the third epoch after it stops training, unless it falls in coslog4's
+    warm-up (epochs 1 to 27 of 1000): then the first epoch after that does."""
     X, y = iris
     est = SNNClassifier(
         learning_rate=schedule,
-        # coslog4 peaks first at 2.76% of it: epochs 1 to 27 come before.
         max_iter=1000,
         n_iter_no_change=2,
         tol=1e9,
@@ -158,19 +158,27 @@ def test_coslog4_warm_up_does_not_count_towards_patience(iris, schedule, counted
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
-    assert est.n_iter_ == counted_from + 2  # the third counted epoch stops
+    assert est.n_iter_ == stops_at
+    assert est._no_improvement_count == 3  # MLP's count when it stops
 
 
-def test_last_epoch_of_the_plan_counts_towards_patience(iris):
+@pytest.mark.parametrize("schedule", ["constant", "coslog4"])
+def test_every_epoch_counts_towards_patience(iris, schedule):
     # With an infinite patience the count runs to the end of the plan: every
-    # epoch after coslog4's warm-up (epochs 1 and 2 of 100) fails tol=1e9.
+    # epoch but the first fails tol=1e9, those of coslog4's warm-up (epochs 1
+    # and 2 of 100) included, as in MLP (its test_n_iter_no_change_inf).
     X, y = iris
     est = SNNClassifier(
-        max_iter=100, n_iter_no_change=np.inf, tol=1e9, early_stopping=False, **SMALL
+        learning_rate=schedule,
+        max_iter=100,
+        n_iter_no_change=np.inf,
+        tol=1e9,
+        early_stopping=False,
+        **SMALL,
     )
     est.fit(X, y)
     assert est.n_iter_ == 100
-    assert est._no_improvement_count == 100 - 2
+    assert est._no_improvement_count == 100 - 1
 
 
 @pytest.mark.parametrize("Estimator", [SNNClassifier, SNNRegressor])

@@ -25,11 +25,6 @@ EXPECTED_FAILURES = {
     "test_fit": f"{PRIVATE} (_coef_velocity, t_ ...) before partial_fit",
     "test_gradient": f"{PRIVATE}: calls MLP's _loss_grad_lbfgs",
     "test_learning_rate_warmstart": f"{PRIVATE}: reads MLP's _optimizer",
-    "test_n_iter_no_change_inf": (
-        "the default learning_rate='coslog4' warms up over its first 2.8% of "
-        "max_iter epochs (82 of 3000 here), which do not count towards "
-        "n_iter_no_change, so _no_improvement_count ends at 2918, not 2999"
-    ),
     "test_adaptive_learning_rate": f"{PATIENCE}; {PRIVATE}: reads _optimizer",
     "test_tolerance": PATIENCE,
     "test_early_stopping[SNNClassifier]": PATIENCE,
@@ -62,7 +57,6 @@ EXPECTED_FAILURES = {
 # Expected failures not run: each trains 3000 epochs to its failing assert
 # (30-40 s apiece on 2 cores).
 NOT_RUN = {
-    "test_n_iter_no_change_inf",
     "test_early_stopping[SNNClassifier]",
     "test_early_stopping[SNNRegressor]",
     "test_tolerance",
