@@ -67,13 +67,17 @@ _COMMON_PARAMETERS = """
         beyond two standard errors on none. With ``n_ensembles=1`` it is a
         single network of four layers of 50.
 
-    activation : {'selu', 'elu', 'relu', 'leaky_relu', 'prelu', 'rrelu', \
-'tanh', 'logistic', 'sigmoid', 'gelu', 'swish', 'identity'}, default='selu'
+    activation : {'selu', 'elu', 'relu', 'leaky_relu', 'prelu', 'pselu', \
+'rrelu', 'tanh', 'logistic', 'sigmoid', 'gelu', 'swish', 'identity'}, \
+default='selu'
         Activation of the hidden layers. ``'selu'`` with
         ``kernel_initializer='lecun_normal'`` and ``standardize=True`` makes
         the network self-normalizing. ``'sigmoid'`` is an alias of
         ``'logistic'``; ``'leaky_relu'`` has Keras' negative slope of 0.2.
-        ``'prelu'`` learns a negative slope per unit (from 0.25; He et al.
+        ``'pselu'`` is ``x + a * (selu(x) - x)`` with a weight ``a`` learned
+        per unit from 1, where it is SELU (RealMLP's parametric activation,
+        Holzmueller et al. 2024). ``'prelu'`` learns a negative slope per
+        unit (from 0.25; He et al.
         2015), kept in the fitted model; ``'rrelu'`` draws it per unit and
         row from U(1/8, 1/3) in training and uses the mean, 11/48, at
         predict (Xu et al. 2015). Pair the ReLU family with
@@ -176,10 +180,10 @@ _COMMON_PARAMETERS = """
 
     dropout : float, default=0.0
         Dropout rate after each hidden layer, in [0, 1). With
-        ``activation='selu'`` it inserts AlphaDropout, which keeps the
-        activations at mean 0 and variance 1 (the paper recommends 0.05 to
-        0.1); with any other activation, ordinary Dropout. Use it against
-        overfitting; it is inactive at predict time.
+        ``activation='selu'`` (or ``'pselu'``) it inserts AlphaDropout, which
+        keeps the activations at mean 0 and variance 1 (the paper recommends
+        0.05 to 0.1); with any other activation, ordinary Dropout. Use it
+        against overfitting; it is inactive at predict time.
 
     batch_norm : bool, default=False
         Insert BatchNormalization between each hidden layer and its

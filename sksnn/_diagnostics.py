@@ -38,6 +38,10 @@ def _leaky_slope(z, negative):
     return np.where(z > 0, 1.0, negative)
 
 
+def _blend_slope(slope, z, weight):
+    return 1 + weight * (slope(z) - 1)
+
+
 def _swish_slope(z):
     s = expit(z)
     return s + z * s * (1 - s)
@@ -55,6 +59,7 @@ SLOPES = {
     "relu": (lambda z: (z > 0).astype(z.dtype), 1.0),
     "leaky_relu": (lambda z: np.where(z > 0, 1.0, LEAKY_RELU_SLOPE), 1.0),
     "prelu": (lambda z: np.where(z > 0, 1.0, PRELU_INITIAL_SLOPE), 1.0),
+    "pselu": None,  # SELU's, at the blend weights' start (below)
     "rrelu": (lambda z: np.where(z > 0, 1.0, RRELU_SLOPE), 1.0),
     "tanh": (lambda z: 1 - np.tanh(z) ** 2, 1.0),
     "logistic": (lambda z: expit(z) * (1 - expit(z)), 0.25),
@@ -63,6 +68,7 @@ SLOPES = {
     "identity": (lambda z: np.ones_like(z), 1.0),
 }
 SLOPES["sigmoid"] = SLOPES["logistic"]
+SLOPES["pselu"] = SLOPES["selu"]
 SLOPES = _options.registry("activation", SLOPES, _options.ACTIVATIONS)
 
 
@@ -224,7 +230,9 @@ def _statistics(X, Y, out_activation, activation, coefs, intercepts, norms, slop
     for i, (coef, intercept) in enumerate(zip(coefs[:-1], intercepts[:-1])):
         hidden = hidden_activation(activation, slopes[i] if slopes else None)
         slope = SLOPES[activation][0]
-        if slopes:  # PReLU's learned slopes
+        if slopes and activation == "pselu":  # d/dz of z + a (selu(z) - z)
+            slope = partial(_blend_slope, SLOPES["selu"][0], weight=slopes[i])
+        elif slopes:  # PReLU's learned slopes
             slope = partial(_leaky_slope, negative=slopes[i])
         derivatives.append(slope)
         z = out @ coef + intercept

@@ -24,6 +24,9 @@ PRELU_INITIAL_SLOPE = 0.25
 RRELU_LOWER, RRELU_UPPER = 1 / 8, 1 / 3
 RRELU_SLOPE = (RRELU_LOWER + RRELU_UPPER) / 2
 BATCH_NORM_EPSILON = 1e-3
+# The activations after which dropout is AlphaDropout: SELU, and PSELU, which
+# starts as SELU.
+SELU_FAMILY = ("selu", "pselu")
 
 
 def _selu(x):
@@ -47,6 +50,12 @@ def leaky(x, slope):
     return np.where(x > 0, x, slope * x)
 
 
+def blend(x, f, weight):
+    """``x + weight * (f(x) - x)``: RealMLP's parametric activation
+    (Holzmueller et al. 2024), ``f`` at weight 1, the identity at 0."""
+    return x + weight * (f(x) - x)
+
+
 def _gelu(x):
     return 0.5 * x * (1.0 + erf(x * (1.0 / np.sqrt(2.0))))
 
@@ -68,6 +77,7 @@ ACTIVATIONS = _options.registry(
         "leaky_relu": _leaky_relu,
         # Before training: PReLU's initial slope; RReLU's predict-time slope.
         "prelu": lambda x: leaky(x, PRELU_INITIAL_SLOPE),
+        "pselu": _selu,  # its blend weights start at 1
         "rrelu": lambda x: leaky(x, RRELU_SLOPE),
         "tanh": np.tanh,
         "logistic": expit,
@@ -115,14 +125,19 @@ class Weights(NamedTuple):
     intercepts: list
     batch_norms: list
     embedding: np.ndarray | None = None  # the tables of CategoryEmbedding, stacked
-    slopes: list | None = None  # PReLU's learned slopes per hidden layer, or None
+    # The learned parameters of the hidden activation per hidden layer (PReLU's
+    # negative slopes, PSELU's blend weights), or None.
+    slopes: list | None = None
 
 
 def hidden_activation(activation, slope=None, *, in_place=False):
-    """The numpy activation of a hidden layer; ``slope``: its PReLU slopes.
+    """The numpy activation of a hidden layer; ``slope``: its learned
+    parameters (PReLU's slopes, PSELU's blend weights), or None.
 
     ``in_place=True`` may return a function that overwrites its argument.
     """
+    if slope is not None and activation == "pselu":
+        return lambda x: blend(x, _selu, slope)
     if slope is not None:
         return lambda x: leaky(x, slope)
     if in_place:
@@ -191,7 +206,8 @@ def inference_scale(activation, dropout):
     AlphaDropout's expected training output (see ``alpha_dropout_scale``);
     1 without dropout, and for ordinary dropout, which rescales in training.
     """
-    return alpha_dropout_scale(dropout) if activation == "selu" and dropout > 0 else 1.0
+    selu = activation in SELU_FAMILY
+    return alpha_dropout_scale(dropout) if selu and dropout > 0 else 1.0
 
 
 def standardize(X, center, scale, clip=None):
@@ -252,7 +268,8 @@ def forward(
         Factor applied after each hidden activation (see
         ``alpha_dropout_scale``).
     slopes : list of ndarray, default=None
-        The learned negative slopes of each hidden layer (``'prelu'``).
+        The learned parameters of each hidden layer's activation (the
+        negative slopes of ``'prelu'``, the blend weights of ``'pselu'``).
 
     Returns
     -------

@@ -18,6 +18,7 @@ from sksnn._forward import (
     PRELU_INITIAL_SLOPE,
     RRELU_LOWER,
     RRELU_UPPER,
+    SELU_FAMILY,
     Embedding,
     Weights,
     alpha_dropout_scale,
@@ -45,6 +46,7 @@ ACTIVATIONS = _options.registry(
         "relu": "relu",
         "leaky_relu": _leaky_relu,
         "prelu": None,  # layers of their own: see _activation_layer
+        "pselu": None,
         "rrelu": None,
         "tanh": "tanh",
         "logistic": "sigmoid",
@@ -288,14 +290,50 @@ class RandomLeakyReLU(keras.layers.Layer):
         return config
 
 
+@keras.saving.register_keras_serializable(package="sksnn")
+class ParametricSELU(keras.layers.Layer):
+    """PSELU: ``x + a * (selu(x) - x)`` with a learned weight ``a`` per unit,
+    from 1 (SELU itself): RealMLP's parametric activation (Holzmueller et
+    al. 2024). Each member of an ensemble learns its own weights."""
+
+    def build(self, input_shape):
+        self.blend = self.add_weight(
+            shape=tuple(input_shape[1:]),
+            initializer="ones",
+            name="blend",
+            dtype=self.dtype,
+        )
+
+    def call(self, inputs):
+        return inputs + self.blend * (ops.selu(inputs) - inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+# The layers whose per-unit parameters the fitted model keeps in ``slopes``,
+# and the variable that holds them.
+_PARAMETRIC = {keras.layers.PReLU: "alpha", ParametricSELU: "blend"}
+
+
+def _parameters(layer):
+    """The variable of a parametric activation layer, or None for others."""
+    for kind, name in _PARAMETRIC.items():
+        if isinstance(layer, kind):
+            return getattr(layer, name)
+    return None
+
+
 def _activation_layer(activation, dtype, index, seed):
-    """The layer of a hidden activation: PReLU and RReLU have their own."""
+    """The layer of a hidden activation: PReLU, PSELU and RReLU have their own."""
     if activation == "prelu":
         return keras.layers.PReLU(
             alpha_initializer=keras.initializers.Constant(PRELU_INITIAL_SLOPE),
             dtype=dtype,
             name=f"prelu_{index}",
         )
+    if activation == "pselu":
+        return ParametricSELU(dtype=dtype, name=f"pselu_{index}")
     if activation == "rrelu":
         return RandomLeakyReLU(seed=seed, dtype=dtype, name=f"rrelu_{index}")
     return keras.layers.Activation(ACTIVATIONS[activation], dtype=dtype)
@@ -400,7 +438,8 @@ def weighs_rows(model):
 
 def _dropout_layer(rate, activation, seed, dtype, index):
     # AlphaDropout keeps SELU's mean 0 / variance 1; ordinary dropout does not.
-    layer = MeanFieldAlphaDropout if activation == "selu" else keras.layers.Dropout
+    selu = activation in SELU_FAMILY
+    layer = MeanFieldAlphaDropout if selu else keras.layers.Dropout
     return layer(rate, seed=seed, dtype=dtype, name=f"dropout_{index}")
 
 
@@ -597,8 +636,8 @@ def get_weights(model):
             weights.batch_norms.append(tuple(layer.get_weights()))
         elif isinstance(layer, CategoryEmbedding):
             table = layer.embeddings.numpy()
-        elif isinstance(layer, keras.layers.PReLU):
-            weights.slopes.append(layer.alpha.numpy())
+        elif _parameters(layer) is not None:
+            weights.slopes.append(_parameters(layer).numpy())
     return weights._replace(embedding=table, slopes=weights.slopes or None)
 
 
@@ -614,8 +653,8 @@ def set_weights(model, weights):
             layer.set_weights(list(next(norms)))
         elif isinstance(layer, CategoryEmbedding):
             layer.embeddings.assign(weights.embedding)
-        elif isinstance(layer, keras.layers.PReLU):
-            layer.alpha.assign(next(slopes))
+        elif _parameters(layer) is not None:
+            _parameters(layer).assign(next(slopes))
 
 
 def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_seed=0):
@@ -661,9 +700,10 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_s
             table.assign(
                 initial_embedding(layer.sizes, layer.dim, embedding_seed, table.dtype)
             )
-        elif isinstance(layer, keras.layers.PReLU):
-            alpha = layer.alpha
-            alpha.assign(ops.full(alpha.shape, PRELU_INITIAL_SLOPE, alpha.dtype))
+        elif _parameters(layer) is not None:
+            start = PRELU_INITIAL_SLOPE if isinstance(layer, keras.layers.PReLU) else 1
+            variable = _parameters(layer)
+            variable.assign(ops.full(variable.shape, start, variable.dtype))
 
 
 def _draw_dtype():

@@ -12,6 +12,7 @@ ACTIVATIONS = (
     "relu",
     "leaky_relu",
     "prelu",
+    "pselu",
     "rrelu",
     "tanh",
     "logistic",

@@ -284,8 +284,9 @@ def _leaky_of(slope):
     return lambda graph, x: leaky(graph, x, slope)
 
 
-# The ONNX of each hidden activation of _forward.ACTIVATIONS (PReLU's learned
-# slopes are handled apart; before training they are leaky with 0.25). These
+# The ONNX of each hidden activation of _forward.ACTIVATIONS (the learned
+# parameters of PReLU and PSELU are handled apart; before training they are
+# leaky with 0.25 and SELU). These
 # ops have float and double kernels in onnxruntime; its Selu, Elu, LeakyRelu
 # and PRelu are float32 only, so float32 graphs use them and float64 graphs
 # the compositions.
@@ -297,6 +298,7 @@ ACTIVATIONS = _options.registry(
         "relu": _unary("Relu"),
         "leaky_relu": _leaky_of(LEAKY_RELU_SLOPE),
         "prelu": _leaky_of(PRELU_INITIAL_SLOPE),
+        "pselu": _elu_of(SELU_ALPHA, SELU_SCALE),  # its blend weights start at 1
         "rrelu": _leaky_of(RRELU_SLOPE),
         "tanh": _unary("Tanh"),
         "logistic": _unary("Sigmoid"),
@@ -313,12 +315,19 @@ FLOAT32_ACTIVATIONS = {
     "elu": _unary("Elu", alpha=1.0),
     "leaky_relu": _unary("LeakyRelu", alpha=LEAKY_RELU_SLOPE),
     "prelu": _unary("LeakyRelu", alpha=PRELU_INITIAL_SLOPE),
+    "pselu": _unary("Selu", alpha=SELU_ALPHA, gamma=SELU_SCALE),
     "rrelu": _unary("LeakyRelu", alpha=RRELU_SLOPE),
 }
 
 
 def _activation(graph, name, x, slope):
-    """The hidden activation ``name`` of x; ``slope``: PReLU's learned slopes."""
+    """The hidden activation ``name`` of x; ``slope``: its learned parameters
+    (PReLU's slopes, PSELU's blend weights), or None."""
+    if slope is not None and name == "pselu":
+        # x + a * (selu(x) - x)
+        selu = _activation(graph, "selu", x, None)
+        change = graph.node("Sub", [selu, x])
+        return graph.node("Add", [x, graph.node("Mul", [change, graph.const(slope)])])
     if slope is not None:
         if graph.float_kind == "float":
             return graph.node("PRelu", [x, graph.const(slope)])

@@ -1,4 +1,4 @@
-"""PReLU and RReLU: the activations with parameters of their own."""
+"""PReLU, PSELU and RReLU: the activations with parameters of their own."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import sksnn
 from sksnn import SNNClassifier, SNNRegressor
-from sksnn._forward import RRELU_LOWER, RRELU_UPPER
+from sksnn._forward import RRELU_LOWER, RRELU_UPPER, SELU_ALPHA, SELU_SCALE
 
 # One network (not the default ensemble): the hand-written passes below.
 FAST = dict(hidden_layer_sizes=(12, 7), n_ensembles=1, max_iter=20, random_state=0)
@@ -56,6 +56,71 @@ def test_layer_statistics_use_the_learned_slopes(prelu):
     z = est._scale(X) @ est.coefs_[0] + est.intercepts_[0]
     a = np.where(z > 0, z, est._slopes[0] * z)
     assert_allclose(stats["activation_mean"][0], a.mean(), rtol=1e-10)
+
+
+def _selu(z):
+    return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0)))
+
+
+@pytest.fixture
+def pselu(diabetes):
+    X, y = diabetes
+    return SNNRegressor(activation="pselu", **FAST).fit(X, y), X, y
+
+
+def test_pselu_starts_as_selu_and_learns_a_blend_per_unit(pselu, diabetes):
+    X, y = diabetes
+    one_step = {**FAST, "max_iter": 1, "batch_size": len(X), "early_stopping": False}
+    fresh = SNNRegressor(activation="pselu", **one_step)
+    selu = SNNRegressor(activation="selu", **one_step)
+    # At its start PSELU is SELU: the same gradients, the same first step.
+    assert_allclose(fresh.fit(X, y).coefs_[1], selu.fit(X, y).coefs_[1], rtol=1e-6)
+    est, X, _ = pselu
+    assert [s.shape for s in est._slopes] == [(12,), (7,)]
+    for blend in est._slopes:
+        assert np.ptp(blend) > 1e-4  # trained apart, from 1 each
+    # predict uses the learned blends: the network by hand.
+    z = est._scale(X)
+    for coef, intercept, a in zip(est.coefs_, est.intercepts_, est._slopes):
+        z = z @ coef + intercept
+        z = z + a * (_selu(z) - z)
+    logits = z @ est.coefs_[-1] + est.intercepts_[-1]
+    assert_allclose(est._network_logits(X), logits, rtol=1e-10)
+    # ... as the Keras network does.
+    keras_out = np.asarray(est.model_.predict_on_batch(est._scale(X)))
+    assert_allclose(logits, keras_out, rtol=1e-6, atol=1e-8)
+
+
+def test_pselu_blends_survive_save_pickle_and_warm_start(pselu, tmp_path):
+    import pickle
+
+    est, X, y = pselu
+    est.save(tmp_path / "m.sksnn")
+    for loaded in (sksnn.load(tmp_path / "m.sksnn"), pickle.loads(pickle.dumps(est))):
+        assert_array_equal(loaded.predict(X), est.predict(X))
+        assert_array_equal(loaded._slopes[1], est._slopes[1])
+    before = [s.copy() for s in est._slopes]
+    est.set_params(warm_start=True, max_iter=2).fit(X, y)
+    moved = max(np.abs(a - b).max() for a, b in zip(est._slopes, before))
+    assert 0 < moved < 0.05  # continued from the fitted blends, not from 1
+
+
+def test_layer_statistics_use_the_learned_blends(pselu):
+    est, X, _ = pselu
+    stats = sksnn.layer_statistics(est, X)
+    z = est._scale(X) @ est.coefs_[0] + est.intercepts_[0]
+    a = z + est._slopes[0] * (_selu(z) - z)
+    assert_allclose(stats["activation_mean"][0], a.mean(), rtol=1e-10)
+
+
+def test_pselu_ensemble_members_learn_their_own_blends(diabetes):
+    X, y = diabetes
+    est = SNNRegressor(activation="pselu", **{**FAST, "n_ensembles": 3}).fit(X, y)
+    assert [s.shape for s in est._slopes] == [(3, 12), (3, 7)]
+    assert np.abs(est._slopes[0][0] - est._slopes[0][1]).max() > 1e-4
+    keras_out = np.asarray(est.model_.predict_on_batch(est._scale(X)))
+    assert_allclose(est._members_logits(X), np.moveaxis(keras_out, 1, 0), rtol=1e-6,
+                    atol=1e-8)  # fmt: skip
 
 
 def test_rrelu_layer_draws_slopes_in_training_and_uses_their_mean_after():

@@ -77,6 +77,7 @@ def test_classifier_every_activation(activation):
         dict(batch_norm=True),
         dict(n_ensembles=3),
         dict(n_ensembles=2, activation="prelu"),
+        dict(n_ensembles=2, activation="pselu"),
         dict(input_clip=1.0),  # smooth clipping bites at 1 standard deviation
         dict(standardize=False),
     ],
