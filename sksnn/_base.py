@@ -280,6 +280,10 @@ default=None
             # MLP's count of epochs without improvement, which partial_fit
             # continues (n_iter_no_change and learning_rate='adaptive').
             self._no_improvement_count = 0
+            # The n_iter_ where the schedule's current plan of max_iter
+            # epochs started: 0 in fit; partial_fit's calls start a plan of
+            # their own where the last fit stopped.
+            self._schedule_start = 0
         self._network_params = params
         self._hidden_scale = inference_scale(self.activation, self.dropout)
         self._model = None

@@ -46,6 +46,7 @@ _JSON_ATTRIBUTES = [
     "_hidden_scale",
     "_network_params",
     "_no_improvement_count",
+    "_schedule_start",
 ]
 
 
@@ -254,12 +255,14 @@ ADDED_PARAMETERS = {
 
 def restore_counters(state):
     """Give ``state`` (an estimator's ``__dict__``) the ``loss_``, ``t_`` and
-    ``_no_improvement_count`` that estimators saved before these lack."""
+    ``_no_improvement_count`` and ``_schedule_start`` that estimators saved
+    before these lack."""
     if "loss_" not in state:
         curve = state.get("loss_curve_") or [None]
         state["loss_"] = curve[-1]
     state.setdefault("t_", 0)  # unknown: a continued invscaling starts anew
     state.setdefault("_no_improvement_count", 0)
+    state.setdefault("_schedule_start", 0)  # the plans counted from n_iter_ 0
 
 
 def added_parameters(Estimator):

@@ -202,6 +202,8 @@ class TrainingRun:
             )
         finally:
             self.progress.close()
+        if not self.mode.incremental:
+            est._schedule_start = est.n_iter_  # partial_fit's plan starts here
         self._keep()
 
     # -- moving weights between the estimator and the engine -----------------
@@ -263,11 +265,13 @@ class TrainingRun:
         for _ in range(1 if self.mode.incremental else est.max_iter):
             if self._epoch(rng):
                 return
-        if not self.mode.incremental and (
-            np.isfinite(est.n_iter_no_change) or self.val is None
-        ):
-            # With n_iter_no_change=inf and early stopping the budget is the
-            # plan and the best epoch is kept: not a failure to converge.
+        planned = not np.isfinite(est.n_iter_no_change) or (
+            est.learning_rate in SCHEDULES
+        )
+        if not self.mode.incremental and not (planned and self.val is not None):
+            # With early stopping the best epoch is kept; when the budget was
+            # the plan (no patience, or a schedule over max_iter), reaching
+            # it is not a failure to converge.
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
@@ -322,7 +326,7 @@ class TrainingRun:
         """The step size of this epoch under a schedule, or None."""
         est = self.estimator
         if est.learning_rate in SCHEDULES:
-            done = (est.n_iter_ % est.max_iter + 0.5) / est.max_iter
+            done = (self._epochs_of_plan() % est.max_iter + 0.5) / est.max_iter
             return est.learning_rate_init * SCHEDULES[est.learning_rate](done)
         if est.learning_rate == "invscaling":
             # MLP's: the step size after t samples is init / (t + 1)^power_t.
@@ -490,8 +494,13 @@ class TrainingRun:
         """Whether the epoch just done is in its schedule's warm-up: epochs
         d = 1, 2, ... of each plan of max_iter below the WARM_UP share."""
         est = self.estimator
-        done = (est.n_iter_ - 1) % est.max_iter + 1
+        done = (self._epochs_of_plan() - 1) % est.max_iter + 1
         return done < WARM_UP.get(est.learning_rate, 0.0) * est.max_iter
+
+    def _epochs_of_plan(self):
+        """Epochs done since the schedule's plans started: in fit, since its
+        start; in partial_fit, since the last fit ended (or the first call)."""
+        return self.estimator.n_iter_ - self.estimator._schedule_start
 
     def _stop_or_slow_down(self):
         # MLP's rule and messages (SGDOptimizer.trigger_stopping).

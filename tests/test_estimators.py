@@ -351,15 +351,33 @@ def test_early_stop_on_training_loss_follows_mlp(iris):
     assert clf.n_iter_ == mlp.n_iter_ == 5  # 1 improvement on inf, then 3 + 1
 
 
-def test_convergence_warning_at_max_iter(iris):
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(learning_rate="constant"),
+        dict(learning_rate="constant", early_stopping=False),
+        dict(n_iter_no_change=np.inf, early_stopping=False),
+        dict(early_stopping=False),  # coslog4, but no best epoch kept
+    ],
+)
+def test_convergence_warning_at_max_iter(iris, params):
     """Reaching max_iter before convergence warns like MLP."""
     X, y = iris
     with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(2\) reached"):
-        SNNClassifier(**dict(FAST, max_iter=2, n_iter_no_change=10)).fit(X, y)
-    # With n_iter_no_change=inf (the default) the budget is the plan.
+        SNNClassifier(**{**FAST, "max_iter": 2, **params}).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params", [dict(n_iter_no_change=np.inf), dict(learning_rate="cosine"), {}]
+)
+def test_no_convergence_warning_when_the_budget_is_the_plan(iris, params):
+    """With early stopping, no patience or a schedule over max_iter (the
+    defaults: coslog4) plans the epochs: reaching max_iter is no warning."""
+    X, y = iris
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        SNNClassifier(**dict(FAST, max_iter=2, n_iter_no_change=np.inf)).fit(X, y)
+        est = SNNClassifier(**{**FAST, "max_iter": 2, **params}).fit(X, y)
+    assert est.n_iter_ == 2 and est.validation_scores_ is not None
 
 
 def test_verbose_prints_one_line_per_epoch(iris, capsys):

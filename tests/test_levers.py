@@ -2,6 +2,7 @@
 smoothing and learning-rate schedules, each checked against an independent
 construction of what it should do."""
 
+import copy
 import json
 import pickle
 import warnings
@@ -211,6 +212,36 @@ def test_partial_fit_schedule_starts_again_after_max_iter(iris):
         by_hand.set_params(learning_rate_init=0.001 * factor)
         by_hand.partial_fit(X, y, classes=np.unique(y))
     assert_allclose(scheduled.coefs_[1], by_hand.coefs_[1], rtol=1e-5, atol=1e-7)
+
+
+def test_partial_fit_after_an_early_stopped_fit_starts_a_new_plan(iris, tmp_path):
+    """A fit stopped by patience after 3 of 10 epochs; the partial_fit calls
+    that follow start the schedule from its beginning, not from epoch 4,
+    also after save and load."""
+    X, y = iris
+    cosine = lambda t: (1 + np.cos(np.pi * t)) / 2  # noqa: E731
+    est = SNNClassifier(
+        learning_rate="cosine",
+        learning_rate_init=0.01,
+        max_iter=10,
+        n_iter_no_change=1,
+        tol=1e9,
+        early_stopping=False,
+        **SMALL,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert est.n_iter_ == 3
+    est.save(tmp_path / "m.sksnn")
+    loaded = sksnn.load(tmp_path / "m.sksnn")
+    by_hand = copy.deepcopy(est).set_params(
+        learning_rate="constant", learning_rate_init=0.01 * cosine(0.5 / 10)
+    )
+    for model in (est, loaded, by_hand):
+        model.partial_fit(X, y)
+    assert_allclose(est.coefs_[1], by_hand.coefs_[1], rtol=1e-5, atol=1e-7)
+    assert_array_equal(loaded.coefs_[1], est.coefs_[1])
 
 
 def test_pickle_from_before_the_levers_loads_without_them(diabetes):
