@@ -339,10 +339,13 @@ default=None
             val = self._validation_data(*validation, dtype, classes)
         elif self._holds_out(mode, X.shape[0]):
             _data.normalized(data.w)  # bad weights are named before the split
+            stratify = self._stratify_labels(y)
+            if self.early_stopping is True and stratify is not None:
+                _data.check_stratifiable(stratify, data.w)
             data, val = _data.split(
                 data,
                 validation_fraction=self.validation_fraction,
-                stratify=self._stratify_labels(y),
+                stratify=stratify,
                 seed=seed,
             )
         return data._replace(w=_data.normalized(data.w)), val

@@ -219,7 +219,10 @@ default='selu'
         least 10 (50 samples at the default ``validation_fraction``: the best
         epoch chosen on fewer is chosen by noise) and never in
         ``partial_fit``; ``True`` always in fit, and ``partial_fit`` refuses
-        it, as MLP's does. ``solver='lbfgs'`` ignores it, as MLP's does.
+        it, as MLP's does; with ``True`` a class of one row cannot be
+        stratified, and fit refuses it, as MLP's does (``'auto'`` keeps such
+        a row in the training rows). ``solver='lbfgs'`` ignores it, as MLP's
+        does.
 
     validation_fraction : float, default=0.2
         Share of the training data held out for early stopping.

@@ -97,6 +97,23 @@ def split(data, *, validation_fraction, stratify, seed):
     return Data(*(a[train] for a in data)), Data(*(a[val] for a in data))
 
 
+def check_stratifiable(labels, weights):
+    """Refuse a stratified split (``early_stopping=True``) of a class that
+    has fewer than two rows of positive weight, as scikit-learn's
+    ``train_test_split`` (MLP's split) does."""
+    classes, counts = np.unique(labels[weights > 0], return_counts=True)
+    few = classes[counts < 2]
+    if few.size:
+        raise ValueError(
+            "The least populated classes in y have only 1 member, which is too "
+            "few to hold out a stratified validation split for "
+            f"early_stopping=True. Classes with too few members are: "
+            f"{few.tolist()}. Pass more rows of them, or set "
+            "early_stopping='auto' (which keeps such rows in the training "
+            "rows) or False."
+        )
+
+
 def _row_hashes(X, salt):
     """A 64-bit hash of each row of X, salted (pandas' row hash). The target
     is left out: rescaling it, or giving it another dtype, keeps the split."""

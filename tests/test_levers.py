@@ -309,6 +309,27 @@ def test_split_holds_out_weighted_rows_as_their_repeats():
     assert not {tuple(r) for r in train.X} & {tuple(r) for r in val.X}
 
 
+def test_a_class_of_one_row_refuses_early_stopping_true_only():
+    """As MLP's split does, early_stopping=True refuses to stratify a class
+    of one row; 'auto' keeps that row in the training rows."""
+    X = np.arange(120, dtype=float).reshape(-1, 2)
+    y = np.array(["a"] * 30 + ["b"] * 29 + ["c"])
+    est = SNNClassifier(early_stopping=True, max_iter=2, **SMALL)
+    with pytest.raises(ValueError, match=r"too few members are: \['c'\]"):
+        est.fit(X, y)
+    # A weight of zero counts as no row.
+    w = np.ones(len(y))
+    w[-2] = 0.0
+    y2 = y.copy()
+    y2[-2] = "c"
+    with pytest.raises(ValueError, match=r"too few members are: \['c'\]"):
+        est.fit(X, y2, sample_weight=w)
+    auto = SNNClassifier(early_stopping="auto", validation_fraction=0.2, max_iter=2,
+                         **SMALL).fit(X, y)  # fmt: skip
+    assert auto.validation_scores_ is not None
+    assert_array_equal(auto.classes_, ["a", "b", "c"])
+
+
 @pytest.mark.parametrize("stratify", [True, False])
 def test_split_holds_out_the_fraction_of_the_weight(stratify):
     rng = np.random.default_rng(1)
