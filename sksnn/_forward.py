@@ -101,6 +101,15 @@ def _selu_in_place(x):
     return x
 
 
+def _pselu_in_place(x, weight):
+    # x + weight * (selu(x) - x), with one temporary.
+    change = _selu_in_place(x.copy())
+    change -= x
+    change *= weight
+    x += change
+    return x
+
+
 def _relu_in_place(x):
     return np.maximum(x, 0, out=x)
 
@@ -137,6 +146,8 @@ def hidden_activation(activation, slope=None, *, in_place=False):
     ``in_place=True`` may return a function that overwrites its argument.
     """
     if slope is not None and activation == "pselu":
+        if in_place:
+            return lambda x: _pselu_in_place(x, slope)
         return lambda x: blend(x, _selu, slope)
     if slope is not None:
         return lambda x: leaky(x, slope)
