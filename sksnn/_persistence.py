@@ -26,9 +26,11 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 FORMAT = "sksnn-model"
 # 2: categorical columns and missing values (the "encoding" entry); 3: PReLU
-# slopes, RReLU and input_clip. A model is written in the oldest format that
-# holds it (1 for an all-numeric SNN), which older sksnn reads right.
-FORMAT_VERSION = 3
+# slopes, RReLU and input_clip; 4: PSELU's blend weights (stored as slopes,
+# which a reader of format 3 would take for PReLU's). A model is written in
+# the oldest format that holds it (1 for an all-numeric SNN), which older
+# sksnn reads right.
+FORMAT_VERSION = 4
 
 # Fitted scalars and lists stored as JSON; arrays go to arrays.npz.
 _JSON_ATTRIBUTES = [
@@ -138,6 +140,8 @@ def _labels(estimator):
 
 def _format_version(estimator):
     """The oldest format that holds the model: older sksnn reads it right."""
+    if estimator.activation == "pselu":
+        return 4
     if estimator._slopes or estimator._network_params.get("input_clip") is not None:
         return 3
     if estimator.activation == "rrelu":

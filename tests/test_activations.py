@@ -1,5 +1,8 @@
 """PReLU, PSELU and RReLU: the activations with parameters of their own."""
 
+import json
+import zipfile
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -96,6 +99,10 @@ def test_pselu_blends_survive_save_pickle_and_warm_start(pselu, tmp_path):
 
     est, X, y = pselu
     est.save(tmp_path / "m.sksnn")
+    # Format 4: sksnn that reads format 3 would take the blends for PReLU's
+    # slopes; it refuses newer formats.
+    with zipfile.ZipFile(tmp_path / "m.sksnn") as archive:
+        assert json.loads(archive.read("model.json"))["format_version"] == 4
     for loaded in (sksnn.load(tmp_path / "m.sksnn"), pickle.loads(pickle.dumps(est))):
         assert_array_equal(loaded.predict(X), est.predict(X))
         assert_array_equal(loaded._slopes[1], est._slopes[1])
