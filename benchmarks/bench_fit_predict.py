@@ -155,9 +155,14 @@ def _sksnn(task, hidden, batch, n_classes):
     from sksnn import SNNClassifier, SNNRegressor
 
     est = SNNClassifier if task == "classification" else SNNRegressor
-    # One network, the MLP's shape (not the default ensemble of four).
+    # One SELU network, the MLP's shape and the Keras baseline's network (not
+    # the default ensemble of four PSELU networks).
     model = est(
-        hidden_layer_sizes=hidden, n_ensembles=1, batch_size=batch, random_state=0
+        hidden_layer_sizes=hidden,
+        n_ensembles=1,
+        activation="selu",
+        batch_size=batch,
+        random_state=0,
     )
     return _PartialFit(model, task, n_classes)
 
@@ -440,8 +445,9 @@ def fresh_fit(args):
     X, y = load_data(data, task)
     _import_frameworks(args.worker)
     est = {"sksnn": SNNClassifier, "sklearn": MLPClassifier}[args.worker]
-    # One network of the MLP's shape (not sksnn's default ensemble of four).
-    single = {"n_ensembles": 1} if args.worker == "sksnn" else {}
+    # One SELU network of the MLP's shape (not sksnn's default ensemble of four
+    # PSELU networks).
+    single = {"n_ensembles": 1, "activation": "selu"} if args.worker == "sksnn" else {}
     seconds = [
         _timed(
             lambda: est(

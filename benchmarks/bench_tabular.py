@@ -277,8 +277,11 @@ PREVIOUS_DEFAULTS = dict(
     learning_rate_init=0.001,
     max_iter=200,
     n_iter_no_change=10,
+    activation="selu",
 )
-SINGLE_NETWORK = dict(hidden_layer_sizes=(100, 100, 100, 100), n_ensembles=1)
+SINGLE_NETWORK = dict(
+    hidden_layer_sizes=(100, 100, 100, 100), n_ensembles=1, activation="selu"
+)
 
 
 def fit_times(name, repeats, quick=False, variants=None):

@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 import sksnn
 from sksnn import SNNClassifier, SNNRegressor
 from sksnn._forward import RRELU_LOWER, RRELU_UPPER, SELU_ALPHA, SELU_SCALE
+from tests.conftest import KERAS_RTOL
 
 # One network (not the default ensemble): the hand-written passes below.
 FAST = dict(hidden_layer_sizes=(12, 7), n_ensembles=1, max_iter=20, random_state=0)
@@ -91,7 +92,7 @@ def test_pselu_starts_as_selu_and_learns_a_blend_per_unit(pselu, diabetes):
     assert_allclose(est._network_logits(X), logits, rtol=1e-10)
     # ... as the Keras network does.
     keras_out = np.asarray(est.model_.predict_on_batch(est._scale(X)))
-    assert_allclose(logits, keras_out, rtol=1e-6, atol=1e-8)
+    assert_allclose(logits, keras_out, rtol=KERAS_RTOL, atol=KERAS_RTOL)
 
 
 def test_pselu_blends_survive_save_pickle_and_warm_start(pselu, tmp_path):
@@ -126,8 +127,8 @@ def test_pselu_ensemble_members_learn_their_own_blends(diabetes):
     assert [s.shape for s in est._slopes] == [(3, 12), (3, 7)]
     assert np.abs(est._slopes[0][0] - est._slopes[0][1]).max() > 1e-4
     keras_out = np.asarray(est.model_.predict_on_batch(est._scale(X)))
-    assert_allclose(est._members_logits(X), np.moveaxis(keras_out, 1, 0), rtol=1e-6,
-                    atol=1e-8)  # fmt: skip
+    assert_allclose(est._members_logits(X), np.moveaxis(keras_out, 1, 0),
+                    rtol=KERAS_RTOL, atol=KERAS_RTOL)  # fmt: skip
 
 
 def test_rrelu_layer_draws_slopes_in_training_and_uses_their_mean_after():

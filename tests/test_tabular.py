@@ -405,17 +405,26 @@ def test_pickle_and_save_load_predict_the_same(Estimator, tmp_path):
 
 
 def test_files_older_sksnn_would_misread_say_so(tmp_path):
-    # sksnn before categorical support reads format 1 and refuses later ones.
+    # sksnn before categorical support reads format 1 and refuses later ones;
+    # format 4 holds PSELU's blend weights (the default activation).
     import json
     import zipfile
 
     frame = _frame()
     versions = {}
-    for name, X in (("frame", frame), ("array", frame[["x", "z"]].fillna(0))):
-        SNNRegressor(**SMALL).fit(X, _target(frame)).save(tmp_path / name)
-        with zipfile.ZipFile(tmp_path / name) as archive:
-            versions[name] = json.loads(archive.read("model.json"))["format_version"]
-    assert versions == {"frame": 2, "array": 1}
+    for activation in ("selu", "pselu"):
+        for name, X in (("frame", frame), ("array", frame[["x", "z"]].fillna(0))):
+            est = SNNRegressor(**SMALL, activation=activation)
+            est.fit(X, _target(frame)).save(tmp_path / name)
+            with zipfile.ZipFile(tmp_path / name) as archive:
+                document = json.loads(archive.read("model.json"))
+            versions[activation, name] = document["format_version"]
+    assert versions == {
+        ("selu", "frame"): 2,
+        ("selu", "array"): 1,
+        ("pselu", "frame"): 4,
+        ("pselu", "array"): 4,
+    }
 
 
 def test_save_refuses_levels_json_cannot_hold(tmp_path):
