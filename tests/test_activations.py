@@ -16,78 +16,36 @@ from tests.conftest import KERAS_RTOL
 FAST = dict(hidden_layer_sizes=(12, 7), n_ensembles=1, max_iter=20, random_state=0)
 
 
-@pytest.fixture
-def prelu(iris):
-    X, y = iris
-    return SNNClassifier(activation="prelu", **FAST).fit(X, y), X, y
-
-
-def test_prelu_learns_one_slope_per_unit(prelu):
-    est, X, _ = prelu
-    assert [s.shape for s in est._slopes] == [(12,), (7,)]
-    for slope in est._slopes:
-        assert np.ptp(slope) > 1e-4  # trained apart, from 0.25 each
-    # predict's slopes are the learned ones: the network by hand.
-    z = est._scale(X)
-    for coef, intercept, slope in zip(est.coefs_, est.intercepts_, est._slopes):
-        z = z @ coef + intercept
-        z = np.where(z > 0, z, slope * z)
-    logits = z @ est.coefs_[-1] + est.intercepts_[-1]
-    assert_allclose(est._network_logits(X), logits, rtol=1e-10)
-
-
-def test_prelu_slopes_survive_save_and_pickle(prelu, tmp_path):
-    import pickle
-
-    est, X, _ = prelu
-    est.save(tmp_path / "m.sksnn")
-    for loaded in (sksnn.load(tmp_path / "m.sksnn"), pickle.loads(pickle.dumps(est))):
-        assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
-        assert_array_equal(loaded._slopes[1], est._slopes[1])
-
-
-def test_prelu_warm_start_continues_the_slopes(prelu):
-    est, X, y = prelu
-    before = [s.copy() for s in est._slopes]
-    est.set_params(warm_start=True, max_iter=3).fit(X, y)
-    moved = max(np.abs(a - b).max() for a, b in zip(est._slopes, before))
-    assert 0 < moved < 0.05  # continued from the fitted slopes, not from 0.25
-
-
-def test_layer_statistics_use_the_learned_slopes(prelu):
-    est, X, _ = prelu
-    stats = sksnn.layer_statistics(est, X)
-    z = est._scale(X) @ est.coefs_[0] + est.intercepts_[0]
-    a = np.where(z > 0, z, est._slopes[0] * z)
-    assert_allclose(stats["activation_mean"][0], a.mean(), rtol=1e-10)
-
-
 def _selu(z):
     return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0)))
 
 
-@pytest.fixture
-def pselu(diabetes):
-    X, y = diabetes
-    return SNNRegressor(activation="pselu", **FAST).fit(X, y), X, y
+# The activations with a learned parameter per unit: by hand, that
+# parameter's start, and the oldest save format that holds them (format 3
+# readers would take PSELU's blends for PReLU's slopes).
+LEARNED = {
+    "prelu": (lambda z, a: np.where(z > 0, z, a * z), 0.25, 3),
+    "pselu": (lambda z, a: z + a * (_selu(z) - z), 1.0, 4),
+}
 
 
-def test_pselu_starts_as_selu_and_learns_a_blend_per_unit(pselu, diabetes):
-    X, y = diabetes
-    one_step = {**FAST, "max_iter": 1, "batch_size": len(X), "early_stopping": False}
-    fresh = SNNRegressor(activation="pselu", **one_step)
-    selu = SNNRegressor(activation="selu", **one_step)
-    # At its start PSELU is SELU: the same gradients, the same first step.
-    assert_allclose(fresh.fit(X, y).coefs_[1], selu.fit(X, y).coefs_[1], rtol=1e-6)
-    est, X, _ = pselu
+@pytest.fixture(params=list(LEARNED))
+def learned(request, iris):
+    X, y = iris
+    est = SNNClassifier(activation=request.param, **FAST).fit(X, y)
+    return est, X, y, *LEARNED[request.param]
+
+
+def test_one_learned_parameter_per_unit(learned):
+    est, X, _, by_hand, start, _ = learned
     assert [s.shape for s in est._slopes] == [(12,), (7,)]
-    for blend in est._slopes:
-        assert np.ptp(blend) > 1e-4  # trained apart, from 1 each
-    # predict uses the learned blends: the network by hand.
+    for values in est._slopes:
+        assert np.ptp(values) > 1e-4  # trained apart from their common start
+        assert not np.allclose(values, start)
+    # predict uses the learned parameters: the network by hand ...
     z = est._scale(X)
-    for coef, intercept, a in zip(est.coefs_, est.intercepts_, est._slopes):
-        z = z @ coef + intercept
-        z = z + a * (_selu(z) - z)
+    for coef, intercept, values in zip(est.coefs_, est.intercepts_, est._slopes):
+        z = by_hand(z @ coef + intercept, values)
     logits = z @ est.coefs_[-1] + est.intercepts_[-1]
     assert_allclose(est._network_logits(X), logits, rtol=1e-10)
     # ... as the Keras network does.
@@ -95,30 +53,38 @@ def test_pselu_starts_as_selu_and_learns_a_blend_per_unit(pselu, diabetes):
     assert_allclose(logits, keras_out, rtol=KERAS_RTOL, atol=KERAS_RTOL)
 
 
-def test_pselu_blends_survive_save_pickle_and_warm_start(pselu, tmp_path):
+def test_learned_parameters_survive_save_pickle_and_warm_start(learned, tmp_path):
     import pickle
 
-    est, X, y = pselu
+    est, X, y, _, start, version = learned
     est.save(tmp_path / "m.sksnn")
-    # Format 4: sksnn that reads format 3 would take the blends for PReLU's
-    # slopes; it refuses newer formats.
     with zipfile.ZipFile(tmp_path / "m.sksnn") as archive:
-        assert json.loads(archive.read("model.json"))["format_version"] == 4
+        assert json.loads(archive.read("model.json"))["format_version"] == version
     for loaded in (sksnn.load(tmp_path / "m.sksnn"), pickle.loads(pickle.dumps(est))):
-        assert_array_equal(loaded.predict(X), est.predict(X))
+        assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
         assert_array_equal(loaded._slopes[1], est._slopes[1])
     before = [s.copy() for s in est._slopes]
-    est.set_params(warm_start=True, max_iter=2).fit(X, y)
+    est.set_params(warm_start=True, max_iter=3).fit(X, y)
     moved = max(np.abs(a - b).max() for a, b in zip(est._slopes, before))
-    assert 0 < moved < 0.05  # continued from the fitted blends, not from 1
+    assert 0 < moved < 0.05  # continued from the fitted values, not the start
 
 
-def test_layer_statistics_use_the_learned_blends(pselu):
-    est, X, _ = pselu
+def test_layer_statistics_use_the_learned_parameters(learned):
+    est, X, _, by_hand, _, _ = learned
     stats = sksnn.layer_statistics(est, X)
     z = est._scale(X) @ est.coefs_[0] + est.intercepts_[0]
-    a = z + est._slopes[0] * (_selu(z) - z)
+    a = by_hand(z, est._slopes[0])
     assert_allclose(stats["activation_mean"][0], a.mean(), rtol=1e-10)
+
+
+def test_pselu_starts_as_selu(diabetes):
+    X, y = diabetes
+    one_step = {**FAST, "max_iter": 1, "batch_size": len(X), "early_stopping": False}
+    fresh = SNNRegressor(activation="pselu", **one_step)
+    selu = SNNRegressor(activation="selu", **one_step)
+    # At its start PSELU is SELU: the same gradients, the same first step.
+    assert_allclose(fresh.fit(X, y).coefs_[1], selu.fit(X, y).coefs_[1], rtol=1e-6)
+    assert_array_equal(fresh._slopes[0] != 1, True)  # and then it learned
 
 
 def test_pselu_ensemble_members_learn_their_own_blends(diabetes):
