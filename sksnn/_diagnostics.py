@@ -59,7 +59,6 @@ SLOPES = {
     "relu": (lambda z: (z > 0).astype(z.dtype), 1.0),
     "leaky_relu": (lambda z: np.where(z > 0, 1.0, LEAKY_RELU_SLOPE), 1.0),
     "prelu": (lambda z: np.where(z > 0, 1.0, PRELU_INITIAL_SLOPE), 1.0),
-    "pselu": None,  # SELU's, at the blend weights' start (below)
     "rrelu": (lambda z: np.where(z > 0, 1.0, RRELU_SLOPE), 1.0),
     "tanh": (lambda z: 1 - np.tanh(z) ** 2, 1.0),
     "logistic": (lambda z: expit(z) * (1 - expit(z)), 0.25),
@@ -68,7 +67,7 @@ SLOPES = {
     "identity": (lambda z: np.ones_like(z), 1.0),
 }
 SLOPES["sigmoid"] = SLOPES["logistic"]
-SLOPES["pselu"] = SLOPES["selu"]
+SLOPES["pselu"] = SLOPES["selu"]  # at its start; learned blends: _blend_slope
 SLOPES = _options.registry("activation", SLOPES, _options.ACTIVATIONS)
 
 
