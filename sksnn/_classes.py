@@ -121,8 +121,9 @@ default='pselu'
         ``'coslog4'`` by (1 - cos(2 pi log2(1 + 15 t))) / 2, RealMLP's four
         cosine cycles on a log-time axis (Holzmueller et al. 2024), rising
         from 0 at the start of each cycle. They plan for ``max_iter`` epochs:
-        combine them with ``n_iter_no_change=np.inf`` to train them all (and
-        ``early_stopping=True`` to keep the best); training does not stop
+        with ``n_iter_no_change`` at ``max_iter`` or more (the defaults: 64
+        and 64) or ``np.inf`` they train them all (and
+        ``early_stopping=True`` keeps the best); training does not stop
         during the first rise of ``'coslog4'`` (its first 2.8%). In
         ``partial_fit`` t counts the calls since the last fit (or the first
         call) and starts again after ``max_iter`` of them.
@@ -170,9 +171,9 @@ default='pselu'
 
     n_iter_no_change : int or np.inf, default=64
         Number of epochs without an improvement of ``tol`` before training
-        stops. The default, the default ``max_iter``, lets a default fit
-        train all its epochs (the plan of its schedule; the benchmark's
-        choice, README "Defaults, measured") and stops a longer one after 64
+        stops. The default, 64, equals the default ``max_iter``: a default
+        fit trains all its epochs (the plan of its schedule; the benchmark's
+        choice, README "Defaults, measured"), a longer one stops after 64
         epochs without improvement. ``np.inf`` never stops early. With early
         stopping the best epoch is kept, and reaching ``max_iter`` is not a
         ConvergenceWarning when the epochs were the plan (``np.inf``, or a
