@@ -5,19 +5,20 @@ construction of what it should do."""
 import copy
 import json
 import pickle
-import warnings
 import zipfile
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.exceptions import ConvergenceWarning
 
 import sksnn
 from sksnn import SNNClassifier, SNNRegressor
 from sksnn._forward import smooth_clip
 
 SMALL = dict(hidden_layer_sizes=(16, 16), random_state=0)
+
+# Short or patience-stopped fits: their ConvergenceWarnings are expected here.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture
@@ -88,10 +89,8 @@ def test_label_smoothing_keeps_probabilities_off_the_extremes(n_classes):
     X = rng.normal(size=(150, 2)) + 8 * y[:, None]  # separable
     params = dict(max_iter=150, n_iter_no_change=np.inf, learning_rate_init=0.01)
     params.update(SMALL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        sharp = SNNClassifier(**params).fit(X, y)
-        smooth = SNNClassifier(label_smoothing=0.2, **params).fit(X, y)
+    sharp = SNNClassifier(**params).fit(X, y)
+    smooth = SNNClassifier(label_smoothing=0.2, **params).fit(X, y)
     top = 1 - 0.2 + 0.2 / n_classes  # the smoothed target of the true class
     # The typical confidence goes to the smoothed target, not to 1.
     assert np.median(sharp.predict_proba(X).max(axis=1)) > top + 0.05
@@ -128,9 +127,7 @@ def test_schedule_sets_each_epochs_step_size(iris, schedule, factor):
         early_stopping=False,  # as partial_fit: every row
         **SMALL,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        scheduled.fit(X, y)
+    scheduled.fit(X, y)
     # The same epochs one by one at constant, hand-computed step sizes.
     by_hand = SNNClassifier(
         learning_rate="constant", learning_rate_init=0.01 * factor(0.5 / n), **SMALL
@@ -156,9 +153,7 @@ def test_coslog4_warm_up_does_not_stop_training(iris, schedule, stops_at):
         early_stopping=False,
         **SMALL,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X, y)
+    est.fit(X, y)
     assert est.n_iter_ == stops_at
     assert est._no_improvement_count == 3  # MLP's count when it stops
 
@@ -229,9 +224,7 @@ def test_partial_fit_after_an_early_stopped_fit_starts_a_new_plan(iris, tmp_path
         early_stopping=False,
         **SMALL,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X, y)
+    est.fit(X, y)
     assert est.n_iter_ == 3
     est.save(tmp_path / "m.sksnn")
     loaded = sksnn.load(tmp_path / "m.sksnn")
@@ -358,9 +351,7 @@ def test_scoring_loss_early_stops_on_the_validation_loss(Estimator):
         y = X[:, 0] + 0.3 * rng.normal(size=200)
     w_val = rng.integers(1, 3, 50).astype(float)
     est = Estimator(early_stopping=True, scoring="loss", tol=0.0, max_iter=8, **SMALL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:], sample_weight_val=w_val)
+    est.fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:], sample_weight_val=w_val)
     if Estimator is SNNClassifier:
         kept = -log_loss(y[150:], est.predict_proba(X[150:]), sample_weight=w_val)
     else:
