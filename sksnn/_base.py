@@ -33,6 +33,7 @@ from sksnn import (
 )
 from sksnn._forward import (
     Embedding,
+    Periodic,
     Weights,
     combine_members,
     inference_scale,
@@ -91,6 +92,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         "scoring": [StrOptions({"loss"}), None],
         "standardize": ["boolean"],
         "input_clip": [None, Interval(Real, 0, None, closed="neither")],
+        "input_scale": ["boolean"],
+        "numeric_embedding": [StrOptions({"periodic"}), None],
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "max_onehot_levels": [Interval(Integral, 0, None, closed="left")],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
@@ -136,6 +139,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         scoring,
         standardize,
         input_clip,
+        input_scale,
+        numeric_embedding,
         categorical_features,
         max_onehot_levels,
         embedding_dim,
@@ -173,6 +178,8 @@ class BaseSNN(BaseEstimator, metaclass=ABCMeta):
         self.scoring = scoring
         self.standardize = standardize
         self.input_clip = input_clip
+        self.input_scale = input_scale
+        self.numeric_embedding = numeric_embedding
         self.categorical_features = categorical_features
         self.max_onehot_levels = max_onehot_levels
         self.embedding_dim = embedding_dim
@@ -437,6 +444,13 @@ default=None
         dim = self._network_params["embedding_dim"]
         return Embedding(self._encoding.n_dense, sizes, dim)
 
+    def _periodic_layout(self):
+        """The ``Periodic`` embedding of the numeric columns, or None."""
+        n_numeric = len(self._encoding.numeric)
+        if self._network_params.get("numeric_embedding") is None or not n_numeric:
+            return None
+        return Periodic(n_numeric)
+
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
@@ -455,6 +469,7 @@ default=None
             self._batch_norms,
             self._embedding,
             self._slopes,
+            self._periodic,
         )
 
     def _set_weights(self, weights):
@@ -464,6 +479,7 @@ default=None
             self._batch_norms,
             self._embedding,
             self._slopes,
+            self._periodic,
         ) = weights
 
     # -- predict -----------------------------------------------------------
@@ -500,6 +516,7 @@ default=None
             self._hidden_scale,
             standardization,
             self._embedding_layout(),
+            self._periodic_layout(),
         )
 
     def _validation_score(self, val):
@@ -595,6 +612,7 @@ default=None
                 state["_network_params"].setdefault(name, value)
         if "coefs_" in state:
             state.setdefault("_slopes", None)  # pickled before PReLU
+            state.setdefault("_periodic", None)  # pickled before PBLD
             _persistence.restore_counters(state)
         super().__setstate__(state)
 

@@ -251,6 +251,18 @@ default='pselu'
         None leaves them as they are. Indicators, one-hot columns and
         category codes are not clipped.
 
+    input_scale : bool, default=False
+        Learn a scale per input column (and ensemble member) in front of the
+        first layer, from 1, at 6 times the step size of the weights:
+        RealMLP's "soft feature selection". Training only: the fitted
+        ``coefs_[0]`` holds the scale, so predict costs nothing more.
+
+    numeric_embedding : {'periodic'} or None, default=None
+        ``'periodic'``: each numeric column also enters the network through
+        3 learned features ``cos(2 pi x f + p) @ K + b`` of 16 learned
+        frequencies (RealMLP's PBLD embedding, Holzmueller et al. 2024),
+        beside the number itself; each ensemble member learns its own.
+
     categorical_features : array-like of {bool, int, str} or 'from_dtype' or \
 None, default='from_dtype'
         The categorical columns of X, as in HistGradientBoosting: a boolean
@@ -528,6 +540,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         scoring=None,
         standardize=True,
         input_clip=None,
+        input_scale=False,
+        numeric_embedding=None,
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,
@@ -568,6 +582,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
             scoring=scoring,
             standardize=standardize,
             input_clip=input_clip,
+            input_scale=input_scale,
+            numeric_embedding=numeric_embedding,
             categorical_features=categorical_features,
             max_onehot_levels=max_onehot_levels,
             embedding_dim=embedding_dim,
@@ -905,6 +921,8 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         scoring=None,
         standardize=True,
         input_clip=None,
+        input_scale=False,
+        numeric_embedding=None,
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,
@@ -944,6 +962,8 @@ class SNNRegressor(RegressorMixin, BaseSNN):
             scoring=scoring,
             standardize=standardize,
             input_clip=input_clip,
+            input_scale=input_scale,
+            numeric_embedding=numeric_embedding,
             categorical_features=categorical_features,
             max_onehot_levels=max_onehot_levels,
             embedding_dim=embedding_dim,

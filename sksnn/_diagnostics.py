@@ -21,6 +21,7 @@ from sksnn._forward import (
     RRELU_SLOPE,
     SELU_ALPHA,
     SELU_SCALE,
+    Periodic,
     hidden_activation,
     network_input,
 )
@@ -77,6 +78,7 @@ def _initial_weights(estimator, n_features, n_outputs):
 
     hidden = check_hidden_layer_sizes(estimator.hidden_layer_sizes)
     seed = _random.master_seed(estimator.random_state)
+    periodic = Periodic(n_features) if estimator.numeric_embedding else None
     model = _network.build_network(
         n_features,
         hidden,
@@ -87,9 +89,11 @@ def _initial_weights(estimator, n_features, n_outputs):
             seed, _random.INIT_STREAM, len(hidden) + 1, n_members(estimator)
         ),
         dtype="float64",
+        periodic=periodic,
+        periodic_seeds=_random.periodic_seeds(seed, n_members(estimator)),
     )
     weights = _network.get_weights(model)
-    return weights.coefs, weights.intercepts, [], None
+    return weights.coefs, weights.intercepts, [], None, weights.periodic
 
 
 def _fitted_inputs(estimator, X):
@@ -103,7 +107,13 @@ def _fitted_inputs(estimator, X):
     table = _tabular.read(estimator, X, reset=False, mask=estimator.is_categorical_)
     dtype = estimator.coefs_[0].dtype
     Z = estimator._scale(estimator._encoding.transform(table, dtype))
-    Z = network_input(Z, estimator._embedding, estimator._embedding_layout())
+    Z = network_input(
+        Z,
+        estimator._embedding,
+        estimator._embedding_layout(),
+        estimator._periodic,
+        estimator._periodic_layout(),
+    )
     return Z.astype(np.float64)
 
 
@@ -114,6 +124,7 @@ def _weights(estimator, X, Y):
             estimator.intercepts_,
             estimator._batch_norms,
             estimator._slopes,
+            None,  # the fitted inputs hold the periodic features
         )
     if estimator.batch_norm:
         raise ValueError(
@@ -166,8 +177,9 @@ def layer_statistics(estimator, X, y=None):
         Input, encoded and standardized as the estimator would (by its fitted
         encoding and scaler, or by a scaler fitted on X for an unfitted
         estimator with ``standardize=True``; an unfitted estimator takes
-        numeric X only). For a fitted estimator, layer 1's input is the
-        encoded X with its category codes embedded.
+        numeric X only). Layer 1's input is the encoded X with its category
+        codes embedded and, with ``numeric_embedding='periodic'``, the
+        periodic features of its numbers.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
         Targets; when given, the norm of the loss gradient with respect to
         each layer's kernel is reported too.
@@ -194,9 +206,11 @@ def layer_statistics(estimator, X, y=None):
         raise ValueError(
             f"X has {n_rows} rows but y has {len(Y)}; pass the targets of X's rows."
         )
-    coefs, intercepts, norms, slopes = _weights(estimator, X, Y)
+    coefs, intercepts, norms, slopes, periodic = _weights(estimator, X, Y)
     if not fitted and estimator.standardize:
         X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1)
+    if periodic is not None:  # an unfitted network's embedding of X's numbers
+        X = network_input(X, None, None, periodic, Periodic(X.shape[1]))
     activation = estimator.activation
     if coefs[0].ndim == 2:
         return pd.DataFrame(

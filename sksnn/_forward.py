@@ -137,6 +137,9 @@ class Weights(NamedTuple):
     # The learned parameters of the hidden activation per hidden layer (PReLU's
     # negative slopes, PSELU's blend weights), or None.
     slopes: list | None = None
+    # The periodic embedding's (frequencies, phases, kernel, bias) (see
+    # ``periodic_features``), or None.
+    periodic: tuple | None = None
 
 
 def hidden_activation(activation, slope=None, *, in_place=False):
@@ -206,9 +209,66 @@ def embed(X, table, embedding):
     return np.concatenate([np.broadcast_to(dense, (k, *dense.shape)), rows], axis=-1)
 
 
-def network_input(X, table, embedding):
-    """What the first dense layer reads: standardized X, its codes embedded."""
-    return X if embedding is None else embed(X, table, embedding)
+class Periodic(NamedTuple):
+    """The periodic embedding of the input's first ``n_numeric`` columns.
+
+    PBLD (Holzmueller et al. 2024): each number x gets ``width`` features
+    ``cos(2 pi x f + p) @ K + b`` of ``n_frequencies`` learned frequencies f
+    and phases p, K and b a small dense layer per column; the number itself
+    stays in the input beside them.
+    """
+
+    n_numeric: int
+    n_frequencies: int = 16
+    width: int = 3
+
+    @property
+    def n_outputs(self):
+        """The columns it adds to the input."""
+        return self.n_numeric * self.width
+
+
+def periodic_features(X, params, n_numeric):
+    """The periodic embedding of the first ``n_numeric`` columns of X (numpy).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_columns) or (n_members, n_samples, n_columns)
+    params : tuple of ndarray
+        ``(frequencies, phases, kernel, bias)`` of shapes (n_numeric,
+        n_frequencies) twice, (n_numeric, n_frequencies, width) and
+        (n_numeric, width), each with a leading n_members for an ensemble.
+    n_numeric : int
+
+    Returns
+    -------
+    features : ndarray of shape (..., n_samples, n_numeric * width)
+        Leading n_members for an ensemble.
+    """
+    frequencies, phases, kernel, bias = params
+    x = X[..., :n_numeric, None]
+    if frequencies.ndim == 3:  # an ensemble: (n_members, 1, n_numeric, ...)
+        frequencies, phases, bias = (a[:, None] for a in (frequencies, phases, bias))
+    z = np.cos(2 * np.pi * x * frequencies + phases)
+    out = np.einsum(
+        "...nh,...nhj->...nj", z, kernel if kernel.ndim == 3 else kernel[:, None]
+    )
+    out += bias
+    return out.reshape(*out.shape[:-2], -1).astype(X.dtype, copy=False)
+
+
+def network_input(X, table, embedding, periodic=None, layout=None):
+    """What the first dense layer reads: standardized X, its codes embedded,
+    and the periodic features of its numbers (``layout`` a ``Periodic``,
+    ``periodic`` its parameters) after them."""
+    if embedding is not None:
+        X = embed(X, table, embedding)
+    if layout is None:
+        return X
+    features = periodic_features(X, periodic, layout.n_numeric)
+    if features.ndim > X.ndim:  # an ensemble's own features for shared input
+        X = np.broadcast_to(X, (features.shape[0], *X.shape))
+    return np.concatenate([X, features], axis=-1)
 
 
 def inference_scale(activation, dropout):

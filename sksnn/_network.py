@@ -20,6 +20,7 @@ from sksnn._forward import (
     RRELU_UPPER,
     SELU_FAMILY,
     Embedding,
+    Periodic,
     Weights,
     alpha_dropout_scale,
 )
@@ -417,6 +418,171 @@ class CategoryEmbedding(keras.layers.Layer):
         return config
 
 
+# RealMLP's PBLD: frequencies drawn from N(0, 0.1^2), all its parameters
+# trained at a tenth of the step size.
+PERIODIC_SIGMA = 0.1
+PERIODIC_STEP_FACTOR = 0.1
+
+
+def initial_periodic(layout, seeds, dtype):
+    """The ``(frequencies, phases, kernel, bias)`` a new ``PeriodicEmbedding``
+    starts from, one stack per seed (numpy, shapes as ``periodic_features``
+    reads them with a leading n_members)."""
+    n, h, j = layout
+    draws = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        bound = 1 / np.sqrt(h)
+        draws.append(
+            (
+                PERIODIC_SIGMA * rng.standard_normal((n, h)),
+                rng.uniform(-np.pi, np.pi, (n, h)),
+                rng.uniform(-bound, bound, (n, h, j)),
+                rng.uniform(-bound, bound, (n, j)),
+            )
+        )
+    return tuple(np.stack(a).astype(dtype) for a in zip(*draws))
+
+
+@keras.saving.register_keras_serializable(package="sksnn")
+class PeriodicEmbedding(keras.layers.Layer):
+    """Append PBLD features of the input's first ``n_numeric`` columns.
+
+    ``periodic_features`` in Keras. Each member of an ensemble has its own
+    parameters (a leading axis of ``len(seeds)``); the output is then (batch,
+    n_members, width). The variables hold each parameter divided by
+    ``PERIODIC_STEP_FACTOR``: under Adam and Nadam that trains it at that
+    share of the step size (RealMLP's factor).
+    """
+
+    def __init__(self, n_numeric, n_frequencies=16, width=3, seeds=(0,), **kwargs):
+        super().__init__(**kwargs)
+        self.layout = Periodic(int(n_numeric), int(n_frequencies), int(width))
+        self.seeds = [int(seed) for seed in seeds]
+
+    def build(self, input_shape):
+        n, h, j = self.layout
+        k = len(self.seeds)
+        shapes = {
+            "frequencies": (k, n, h),
+            "phases": (k, n, h),
+            "kernel": (k, n, h, j),
+            "bias": (k, n, j),
+        }
+        self.parameters = [
+            self.add_weight(shape=shape, initializer="zeros", name=name)
+            for name, shape in shapes.items()
+        ]
+        self.reset()
+
+    def reset(self):
+        """The initial parameters of the layer's seeds."""
+        dtype = self.parameters[0].dtype
+        self.assign(initial_periodic(self.layout, self.seeds, dtype))
+
+    def assign(self, params):
+        """Set the parameters (effective values, leading n_members)."""
+        for variable, value in zip(self.parameters, params):
+            variable.assign(np.asarray(value) / PERIODIC_STEP_FACTOR)
+
+    def values(self):
+        """The effective parameters as numpy arrays, leading n_members."""
+        return tuple(
+            PERIODIC_STEP_FACTOR * np.asarray(v.numpy()) for v in self.parameters
+        )
+
+    def call(self, inputs):
+        n, _, j = self.layout
+        k = len(self.seeds)
+        f, p, kernel, bias = (PERIODIC_STEP_FACTOR * v for v in self.parameters)
+        shared = len(inputs.shape) == 2
+        x = inputs[..., :n]
+        if shared:
+            x = ops.expand_dims(x, 1)  # (batch, 1, n)
+        z = ops.cos(2 * np.pi * ops.expand_dims(x, -1) * f + p)  # (b, k, n, h)
+        out = ops.einsum("bknh,knhj->bknj", z, kernel) + ops.expand_dims(bias, 0)
+        out = ops.reshape(out, (-1, k, n * j))
+        if shared and k == 1:  # one network: 2-D, as Dense reads it
+            return ops.concatenate([inputs, out[:, 0]], axis=-1)
+        if shared:
+            inputs = ops.repeat(ops.expand_dims(inputs, 1), k, axis=1)
+        return ops.concatenate([inputs, out], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        width = input_shape[-1] + self.layout.n_outputs
+        if len(input_shape) == 2 and len(self.seeds) == 1:
+            return (input_shape[0], width)
+        return (input_shape[0], len(self.seeds), width)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            n_numeric=self.layout.n_numeric,
+            n_frequencies=self.layout.n_frequencies,
+            width=self.layout.width,
+            seeds=self.seeds,
+        )
+        return config
+
+
+# RealMLP's step-size factor of its per-feature scale (Holzmueller et al. 2024).
+INPUT_SCALE_FACTOR = 6.0
+
+
+@keras.saving.register_keras_serializable(package="sksnn")
+class InputScale(keras.layers.Layer):
+    """A learned scale per input column, in front of the first dense layer.
+
+    RealMLP's "soft feature selection" (Holzmueller et al. 2024): the scale
+    starts at 1 and learns ``factor`` times faster than the weights. Under
+    Adam and Nadam, whose steps do not depend on a gradient's size, that is
+    the scale ``factor * u`` with ``u`` trained at the common step size from
+    ``1 / factor``: the variable is ``u``. Each member of an ensemble learns
+    its own (shape (n_members, width); the output is then (batch, n_members,
+    width)). ``get_weights`` folds the scale into the first kernel, so that
+    the fitted weights hold none of it, and ``set_weights`` resets it to 1.
+    """
+
+    def __init__(self, n_members=1, factor=INPUT_SCALE_FACTOR, **kwargs):
+        super().__init__(**kwargs)
+        self.n_members, self.factor = int(n_members), float(factor)
+
+    def build(self, input_shape):
+        shape = (input_shape[-1],)
+        if self.n_members > 1:
+            shape = (self.n_members, *shape)
+        self.unit = self.add_weight(
+            shape=shape,
+            initializer=keras.initializers.Constant(1.0 / self.factor),
+            name="unit",
+            dtype=self.dtype,
+        )
+
+    def call(self, inputs):
+        scale = self.factor * self.unit
+        if self.n_members > 1 and len(inputs.shape) == 2:
+            inputs = ops.expand_dims(inputs, 1)
+        return inputs * scale
+
+    def compute_output_shape(self, input_shape):
+        if self.n_members > 1 and len(input_shape) == 2:
+            return (input_shape[0], self.n_members, input_shape[-1])
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(n_members=self.n_members, factor=self.factor)
+        return config
+
+    def reset(self):
+        """Scale 1: the identity."""
+        self.unit.assign(ops.full(self.unit.shape, 1.0 / self.factor, self.unit.dtype))
+
+    def scale(self):
+        """The scale as a numpy array."""
+        return self.factor * np.asarray(self.unit.numpy())
+
+
 def training_call(model, x, sample_weight):
     """``model(x, training=True)``, with ``sample_weight`` for batch norms.
 
@@ -514,6 +680,9 @@ def build_network(
     l2=0.0,
     embedding=None,
     embedding_seed=0,
+    input_scale=False,
+    periodic=None,
+    periodic_seeds=(0,),
 ):
     """Build the dense stack; its output is the logits.
 
@@ -549,6 +718,14 @@ def build_network(
     embedding_seed : int or list of int, default=0
         Seed of the embedding's initial tables; one per member for an
         ensemble, whose members each learn their own tables.
+    periodic : Periodic, default=None
+        A ``PeriodicEmbedding`` of the input's first ``periodic.n_numeric``
+        columns (after the category embedding), or None.
+    periodic_seeds : sequence of int, default=(0,)
+        Its initial parameters' seeds: one per member.
+    input_scale : bool, default=False
+        An ``InputScale`` in front of the first dense layer (after the
+        embedding): a learned scale per input column and member.
 
     Returns
     -------
@@ -568,6 +745,15 @@ def build_network(
                 *embedding, seed=embedding_seed, dtype=dtype, name="embedding"
             )
         )
+    if periodic is not None:
+        layers.append(
+            PeriodicEmbedding(
+                *periodic, seeds=periodic_seeds, dtype=dtype, name="periodic"
+            )
+        )
+    if input_scale:
+        n_members = len(by_layer[0])
+        layers.append(InputScale(n_members, dtype=dtype, name="input_scale"))
     for i, width in enumerate(hidden_layer_sizes):
         layers += _hidden_block(
             i,
@@ -626,10 +812,18 @@ def make_optimizer(solver, learning_rate, settings=(), clipnorm=None, clipvalue=
 def get_weights(model):
     """Return the ``Weights`` of ``model`` as numpy arrays."""
     weights = Weights([], [], [], None, [])
-    table = None
+    table, scale, periodic = None, None, None
     for layer in model.layers:
-        if isinstance(layer, DENSE_LAYERS):
+        if isinstance(layer, PeriodicEmbedding):
+            periodic = layer.values()
+            if len(layer.seeds) == 1:  # one network: no members' axis
+                periodic = tuple(value[0] for value in periodic)
+        elif isinstance(layer, InputScale):
+            scale = layer.scale()
+        elif isinstance(layer, DENSE_LAYERS):
             kernel, bias = layer.get_weights()
+            if scale is not None:  # the first kernel: the scale folded in
+                kernel, scale = kernel * scale[..., None].astype(kernel.dtype), None
             weights.coefs.append(kernel)
             weights.intercepts.append(bias)
         elif isinstance(layer, keras.layers.BatchNormalization):
@@ -638,7 +832,9 @@ def get_weights(model):
             table = layer.embeddings.numpy()
         elif _parameters(layer) is not None:
             weights.slopes.append(_parameters(layer).numpy())
-    return weights._replace(embedding=table, slopes=weights.slopes or None)
+    return weights._replace(
+        embedding=table, slopes=weights.slopes or None, periodic=periodic
+    )
 
 
 def set_weights(model, weights):
@@ -647,7 +843,14 @@ def set_weights(model, weights):
     norms = iter(weights.batch_norms)
     slopes = iter(weights.slopes or ())
     for layer in model.layers:
-        if isinstance(layer, DENSE_LAYERS):
+        if isinstance(layer, PeriodicEmbedding):
+            params = weights.periodic
+            if len(layer.seeds) == 1:
+                params = tuple(value[None] for value in params)
+            layer.assign(params)
+        elif isinstance(layer, InputScale):
+            layer.reset()  # the weights hold the scale (see get_weights)
+        elif isinstance(layer, DENSE_LAYERS):
             layer.set_weights(list(next(dense)))
         elif isinstance(layer, keras.layers.BatchNormalization):
             layer.set_weights(list(next(norms)))
@@ -657,7 +860,14 @@ def set_weights(model, weights):
             _parameters(layer).assign(next(slopes))
 
 
-def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_seed=0):
+def initialize(
+    model,
+    kernel_initializer,
+    seeds,
+    dropout_seeds=None,
+    embedding_seed=0,
+    periodic_seeds=None,
+):
     """Give a built network the state ``build_network`` gives a new one.
 
     Parameters
@@ -670,13 +880,21 @@ def initialize(model, kernel_initializer, seeds, dropout_seeds=None, embedding_s
         As for ``build_network`` (``seeds`` nested for an ensemble).
     embedding_seed : int or list of int, default=0
         As for ``build_network``.
+    periodic_seeds : sequence of int, default=None
+        As for ``build_network``; None keeps the layer's own.
     """
     init = INITIALIZERS[kernel_initializer]
     dense = [layer for layer in model.layers if isinstance(layer, DENSE_LAYERS)]
     dense_seeds = iter(zip(*member_major(seeds, len(dense))))
     seed_dropout(model, dropout_seeds or ())
     for layer in model.layers:
-        if isinstance(layer, DENSE_LAYERS):
+        if isinstance(layer, PeriodicEmbedding):
+            if periodic_seeds is not None:
+                layer.seeds = [int(seed) for seed in periodic_seeds]
+            layer.reset()
+        elif isinstance(layer, InputScale):
+            layer.reset()
+        elif isinstance(layer, DENSE_LAYERS):
             kernel = layer.kernel
             shape = tuple(kernel.shape)[-2:]
             # Drawn in float64 and rounded: float32 and float64 networks of

@@ -27,10 +27,12 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 FORMAT = "sksnn-model"
 # 2: categorical columns and missing values (the "encoding" entry); 3: PReLU
 # slopes, RReLU and input_clip; 4: PSELU's blend weights (stored as slopes,
-# which a reader of format 3 would take for PReLU's). A model is written in
-# the oldest format that holds it (1 for an all-numeric SNN), which older
-# sksnn reads right.
-FORMAT_VERSION = 4
+# which a reader of format 3 would take for PReLU's); 5: the periodic
+# embedding of numeric_embedding='periodic'. A model is written in the oldest
+# format that holds it (1 for an all-numeric SNN), which older sksnn reads
+# right.
+FORMAT_VERSION = 5
+PERIODIC_ARRAYS = ("frequencies", "phases", "kernel", "bias")
 
 # Fitted scalars and lists stored as JSON; arrays go to arrays.npz.
 _JSON_ATTRIBUTES = [
@@ -113,6 +115,9 @@ def _arrays(estimator):
         arrays["embedding"] = estimator._embedding
     for i, slope in enumerate(estimator._slopes or ()):
         arrays[f"slope_{i}"] = slope
+    if estimator._periodic is not None:
+        for name, value in zip(PERIODIC_ARRAYS, estimator._periodic):
+            arrays[f"periodic_{name}"] = value
     arrays.update(_scaler_arrays("scaler", estimator.scaler_))
     arrays.update(
         _scaler_arrays("target_scaler", getattr(estimator, "target_scaler_", None))
@@ -140,6 +145,8 @@ def _labels(estimator):
 
 def _format_version(estimator):
     """The oldest format that holds the model: older sksnn reads it right."""
+    if estimator._periodic is not None:
+        return 5
     if estimator.activation == "pselu":
         return 4
     if estimator._slopes or estimator._network_params.get("input_clip") is not None:
@@ -241,6 +248,8 @@ def _read(path):
 # sksnn did before they existed: a file or pickle without one was fitted so.
 ADDED_PARAMETERS = {
     "input_clip": None,
+    "input_scale": False,
+    "numeric_embedding": None,
     "label_smoothing": 0.0,
     "scoring": None,
     # MLP's names, added with these values (Keras' epsilon before them).
@@ -364,6 +373,11 @@ def load(path, classes):
         estimator._embedding = arrays.get("embedding")
         n_slopes = document.get("n_slopes", 0)
         estimator._slopes = [arrays[f"slope_{i}"] for i in range(n_slopes)] or None
+        estimator._periodic = None
+        if "periodic_kernel" in arrays:
+            estimator._periodic = tuple(
+                arrays[f"periodic_{name}"] for name in PERIODIC_ARRAYS
+            )
         _restore_encoding(estimator, document)
         if document["labels"] is not None:
             _restore_labels(estimator, document["labels"])

@@ -39,7 +39,9 @@ def chunking(n_rows):
     return threads, math.ceil(n_rows / n_chunks)
 
 
-def logits(X, weights, activation, hidden_scale, standardization, embedding=None):
+def logits(
+    X, weights, activation, hidden_scale, standardization, embedding=None, periodic=None
+):
     """The network's output on X (numpy), in row chunks on BLAS's threads.
 
     Parameters
@@ -56,6 +58,8 @@ def logits(X, weights, activation, hidden_scale, standardization, embedding=None
         ``(center, scale)`` of X, or None when X is used as it is.
     embedding : Embedding, default=None
         Where X holds category codes, looked up in ``weights.embedding``.
+    periodic : Periodic, default=None
+        The periodic embedding of X's numbers (``weights.periodic``), or None.
 
     Returns
     -------
@@ -74,7 +78,9 @@ def logits(X, weights, activation, hidden_scale, standardization, embedding=None
             rows = standardize(rows, *standardization)
         with np.errstate(over="ignore", invalid="ignore"):  # per thread
             out[..., start : start + size, :] = forward(
-                network_input(rows, weights.embedding, embedding),
+                network_input(
+                    rows, weights.embedding, embedding, weights.periodic, periodic
+                ),
                 *weights[:2],
                 activation,
                 weights.batch_norms,

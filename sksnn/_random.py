@@ -15,6 +15,7 @@ SHUFFLE_STREAM = 1
 DROPOUT_STREAM = 2
 VALIDATION_STREAM = 3
 EMBEDDING_STREAM = 4
+PERIODIC_STREAM = 5
 
 
 def master_seed(random_state):
@@ -86,3 +87,8 @@ def embedding_seed(seed, n_members):
     """The embedding's seed, or each member's (member 0's the single network's)."""
     seeds = member_seeds(seed, EMBEDDING_STREAM, 1, n_members)
     return seeds[0][0] if n_members == 1 else [s for (s,) in seeds]
+
+
+def periodic_seeds(seed, n_members):
+    """The periodic embedding's seeds, one per member."""
+    return [s for (s,) in member_seeds(seed, PERIODIC_STREAM, 1, n_members)]

@@ -37,6 +37,7 @@ NETWORK_PARAMETERS = (
     "batch_norm",
     "standardize",
     "input_clip",
+    "numeric_embedding",
     "categorical_features",
     "max_onehot_levels",
     "embedding_dim",
@@ -238,6 +239,7 @@ class TrainingRun:
                     _random.init_seeds(self.seed, n_hidden, _data.n_members(est)),
                     _random.noise_seeds(self.seed, n_hidden),
                     _random.embedding_seed(self.seed, _data.n_members(est)),
+                    _random.periodic_seeds(self.seed, _data.n_members(est)),
                 )
             if engine.optimizer is not None:  # None: L-BFGS
                 state = engine.optimizer_state if continued is None else continued
@@ -419,11 +421,13 @@ class TrainingRun:
         if self.previous is not None:
             candidates.append((est.n_iter_ - 2, self.previous))
         X = self._scaled(self.train.X)
-        layout = est._embedding_layout()
+        layouts = est._embedding_layout(), est._periodic_layout()
         for epoch, weights in candidates:
             with np.errstate(over="ignore", invalid="ignore"):
                 logits = forward(
-                    network_input(X, weights.embedding, layout),
+                    network_input(
+                        X, weights.embedding, layouts[0], weights.periodic, layouts[1]
+                    ),
                     *weights[:2],
                     est.activation,
                     weights.batch_norms,
@@ -530,7 +534,11 @@ class TrainingRun:
         the training rows (see ``batch_norm_statistics``)."""
         est, train = self.estimator, self.train
         inputs = network_input(
-            self._scaled(train.X), est._embedding, est._embedding_layout()
+            self._scaled(train.X),
+            est._embedding,
+            est._embedding_layout(),
+            est._periodic,
+            est._periodic_layout(),
         )
         return est._weights()._replace(
             batch_norms=batch_norm_statistics(
@@ -587,10 +595,12 @@ def _engine_key(est, hidden, dtype, batch_size):
         dtype,
         est._encoding.n_inputs,
         est._embedding_layout(),
+        est._periodic_layout(),
         tuple(hidden),
         est.n_outputs_,
         est.out_activation_,
         est.activation,
+        est.input_scale,
         est.dropout,
         est.batch_norm,
         0.5 * est.alpha / batch_size,
@@ -655,4 +665,7 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         l2=0.5 * est.alpha / batch_size,
         embedding=est._embedding_layout(),
         embedding_seed=_random.embedding_seed(seed, _data.n_members(params)),
+        input_scale=params.get("input_scale", False),
+        periodic=est._periodic_layout() if params.get("numeric_embedding") else None,
+        periodic_seeds=_random.periodic_seeds(seed, _data.n_members(params)),
     )

@@ -26,8 +26,10 @@ from sksnn import _options, _random
 from sksnn._network import (
     CategoryEmbedding,
     EnsembleDense,
+    InputScale,
     MeanFieldAlphaDropout,
     ParametricSELU,
+    PeriodicEmbedding,
     RandomLeakyReLU,
     WeightedBatchNormalization,
     build_network,
@@ -36,8 +38,10 @@ from sksnn._network import (
 __all__ = [
     "CategoryEmbedding",
     "EnsembleDense",
+    "InputScale",
     "MeanFieldAlphaDropout",
     "ParametricSELU",
+    "PeriodicEmbedding",
     "RandomLeakyReLU",
     "WeightedBatchNormalization",
     "build_snn",

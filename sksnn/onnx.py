@@ -340,12 +340,53 @@ def _activation(graph, name, x, slope):
 
 
 def _network_input(graph, model, inputs):
-    """What the first dense layer reads, from the graph's input(s)."""
+    """What the first dense layer reads, from the graph's input(s): the
+    encoded input, then the periodic features of its numbers."""
+    X, numbers = _encoded_input(graph, model, inputs)
+    layout = model._periodic_layout()
+    if layout is None:
+        return X
+    features = _periodic(graph, numbers, model._periodic, layout)
+    if model.coefs_[0].ndim == 2:
+        return graph.node("Concat", [X, features], axis=1)
+    k = model.coefs_[0].shape[0]
+    if model._embedding is None:  # the shared input: each member's copy
+        width = model.coefs_[0].shape[1] - layout.n_outputs
+        X = graph.node("Reshape", [X, graph.const([1, -1, width], "int64")])
+        X = graph.node("Expand", [X, graph.const([k, 1, 1], "int64")])
+    return graph.node("Concat", [X, features], axis=2)
+
+
+def _periodic(graph, numbers, params, layout):
+    """``_forward.periodic_features`` of the (N, n_numeric) scaled numbers:
+    (N, n_numeric * width), or (k, N, n_numeric * width) for an ensemble."""
+    frequencies, phases, kernel, bias = params
+    n, _, j = layout
+    ensemble = kernel.ndim == 4
+    shape = [1, -1, n, 1] if ensemble else [-1, n, 1]
+    x = graph.node("Reshape", [numbers, graph.const(shape, "int64")])
+    if ensemble:  # (k, 1, n, h): broadcast over the rows
+        frequencies, phases, bias = (a[:, None] for a in (frequencies, phases, bias))
+    angle = graph.node("Mul", [x, graph.const(2 * np.pi * frequencies)])
+    z = graph.node("Cos", [graph.node("Add", [angle, graph.const(phases)])])
+    # Rows in the middle for the product per column: (..., n, N, h) @ (n, h, j).
+    perm = [0, 2, 1, 3] if ensemble else [1, 0, 2]
+    z = graph.node("Transpose", [z], perm=perm)
+    out = graph.node(
+        "Transpose", [graph.node("MatMul", [z, graph.const(kernel)])], perm=perm
+    )
+    out = graph.node("Add", [out, graph.const(bias)])
+    shape = [kernel.shape[0], -1, n * j] if ensemble else [-1, n * j]
+    return graph.node("Reshape", [out, graph.const(shape, "int64")])
+
+
+def _encoded_input(graph, model, inputs):
+    """The encoded, scaled input and its (N, n_numeric) numbers (or None)."""
     encoding = model._encoding
     center, scale, clip = model._standardization(np.float64)
     columns = _Columns(graph, inputs, encoding.n_features)
     n_numeric = encoding.numeric.size
-    blocks = []
+    blocks, numbers = [], None
     if n_numeric:
         numbers = columns.take(encoding.numeric)
         if encoding.fill.size:
@@ -392,21 +433,21 @@ def _network_input(graph, model, inputs):
         )
     embedded = [code for code, hot in zip(codes, encoding.onehot) if not hot]
     if not embedded:
-        return _concat(graph, blocks)
+        return _concat(graph, blocks), numbers
     rows = _embedded(graph, model, embedded)
     if model._embedding.ndim == 2:
-        return _concat(graph, [*blocks, rows])
+        return _concat(graph, [*blocks, rows]), numbers
     # An ensemble: each member's own tables, (k, N, width); the dense columns
     # (N, n_dense) are each member's too.
     k = model._embedding.shape[0]
     if not blocks:
-        return rows
+        return rows, numbers
     dense = _concat(graph, blocks)
     dense = graph.node(
         "Reshape", [dense, graph.const([1, -1, encoding.n_dense], "int64")]
     )
     dense = graph.node("Expand", [dense, graph.const([k, 1, 1], "int64")])
-    return graph.node("Concat", [dense, rows], axis=2)
+    return graph.node("Concat", [dense, rows], axis=2), numbers
 
 
 def _scaled(graph, x, center, scale):

@@ -165,6 +165,10 @@ def test_model_keras_file_reloads_in_plain_keras(tmp_path):
         "rrelu": (SNNRegressor((8,), activation="rrelu", **FAST), X),
         "pselu": (SNNRegressor((8,), activation="pselu", n_ensembles=2, **FAST), X),
         "embedding": (SNNClassifier((8,), max_onehot_levels=2, **FAST), frame),
+        "periodic": (
+            SNNClassifier((8,), numeric_embedding="periodic", n_ensembles=2, **FAST),
+            frame,
+        ),
     }  # fmt: skip
     expected = {}
     for name, (est, data) in estimators.items():

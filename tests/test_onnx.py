@@ -80,6 +80,9 @@ def test_classifier_every_activation(activation):
         dict(n_ensembles=2, activation="pselu"),
         dict(input_clip=1.0),  # smooth clipping bites at 1 standard deviation
         dict(standardize=False),
+        dict(numeric_embedding="periodic", n_ensembles=1),
+        dict(numeric_embedding="periodic", n_ensembles=3, input_clip=1.0),
+        dict(input_scale=True),
     ],
     ids=str,
 )
@@ -168,11 +171,17 @@ def onnx_frame(X):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("max_onehot_levels", [0, 4])  # embeddings, then one-hot
-def test_raw_frame(dtype, max_onehot_levels):
+@pytest.mark.parametrize("numeric_embedding", [None, "periodic"])
+@pytest.mark.parametrize("n_ensembles", [1, 2])
+def test_raw_frame(dtype, max_onehot_levels, numeric_embedding, n_ensembles):
     X, y = table()
     X = X.astype({"a": dtype, "b": dtype})
     clf = SNNClassifier(
-        (8,), max_onehot_levels=max_onehot_levels, n_ensembles=2, **FAST
+        (8,),
+        max_onehot_levels=max_onehot_levels,
+        numeric_embedding=numeric_embedding,
+        n_ensembles=n_ensembles,
+        **FAST,
     ).fit(X, y)
     test, _ = table(seed=1)
     test = test.astype({"a": dtype, "b": dtype})
