@@ -35,6 +35,7 @@ def run(depth, seeds):
                 SNNClassifier(
                     hidden_layer_sizes=(100,) * depth,
                     n_ensembles=1,
+                    numeric_embedding=None,  # the plain stack's signal
                     activation=activation,
                     kernel_initializer=init,
                     random_state=seed,

@@ -156,11 +156,13 @@ def _sksnn(task, hidden, batch, n_classes):
 
     est = SNNClassifier if task == "classification" else SNNRegressor
     # One SELU network, the MLP's shape and the Keras baseline's network (not
-    # the default ensemble of four PSELU networks).
+    # the default ensemble of four PSELU networks with their input levers).
     model = est(
         hidden_layer_sizes=hidden,
         n_ensembles=1,
         activation="selu",
+        input_scale=False,
+        numeric_embedding=None,
         batch_size=batch,
         random_state=0,
     )
@@ -446,8 +448,12 @@ def fresh_fit(args):
     _import_frameworks(args.worker)
     est = {"sksnn": SNNClassifier, "sklearn": MLPClassifier}[args.worker]
     # One SELU network of the MLP's shape (not sksnn's default ensemble of four
-    # PSELU networks).
-    single = {"n_ensembles": 1, "activation": "selu"} if args.worker == "sksnn" else {}
+    # PSELU networks with their input levers).
+    single = (
+        dict(n_ensembles=1, activation="selu", input_scale=False, numeric_embedding=None)
+        if args.worker == "sksnn"
+        else {}
+    )
     seconds = [
         _timed(
             lambda: est(

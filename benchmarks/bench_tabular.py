@@ -278,9 +278,15 @@ PREVIOUS_DEFAULTS = dict(
     max_iter=200,
     n_iter_no_change=10,
     activation="selu",
+    input_scale=False,
+    numeric_embedding=None,
 )
 SINGLE_NETWORK = dict(
-    hidden_layer_sizes=(100, 100, 100, 100), n_ensembles=1, activation="selu"
+    hidden_layer_sizes=(100, 100, 100, 100),
+    n_ensembles=1,
+    activation="selu",
+    input_scale=False,
+    numeric_embedding=None,
 )
 
 

@@ -251,17 +251,18 @@ default='pselu'
         None leaves them as they are. Indicators, one-hot columns and
         category codes are not clipped.
 
-    input_scale : bool, default=False
+    input_scale : bool, default=True
         Learn a scale per input column (and ensemble member) in front of the
         first layer, from 1, at 6 times the step size of the weights:
         RealMLP's "soft feature selection". Training only: the fitted
         ``coefs_[0]`` holds the scale, so predict costs nothing more.
 
-    numeric_embedding : {'periodic'} or None, default=None
+    numeric_embedding : {'periodic'} or None, default='periodic'
         ``'periodic'``: each numeric column also enters the network through
         3 learned features ``cos(2 pi x f + p) @ K + b`` of 16 learned
         frequencies (RealMLP's PBLD embedding, Holzmueller et al. 2024),
-        beside the number itself; each ensemble member learns its own.
+        beside the number itself; the members of an ensemble share them.
+        None: the numbers enter as they are.
 
     categorical_features : array-like of {bool, int, str} or 'from_dtype' or \
 None, default='from_dtype'
@@ -540,8 +541,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         scoring=None,
         standardize=True,
         input_clip=None,
-        input_scale=False,
-        numeric_embedding=None,
+        input_scale=True,
+        numeric_embedding="periodic",
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,
@@ -921,8 +922,8 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         scoring=None,
         standardize=True,
         input_clip=None,
-        input_scale=False,
-        numeric_embedding=None,
+        input_scale=True,
+        numeric_embedding="periodic",
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,

@@ -90,7 +90,7 @@ def _initial_weights(estimator, n_features, n_outputs):
         ),
         dtype="float64",
         periodic=periodic,
-        periodic_seeds=_random.periodic_seeds(seed, n_members(estimator)),
+        periodic_seeds=[_random.periodic_seed(seed)],
     )
     weights = _network.get_weights(model)
     return weights.coefs, weights.intercepts, [], None, weights.periodic

@@ -246,6 +246,8 @@ def periodic_features(X, params, n_numeric):
         Leading n_members for an ensemble.
     """
     frequencies, phases, kernel, bias = params
+    if X.ndim == 3 and frequencies.ndim == 2:  # members share the embedding
+        X = X[0]  # and their copies of the numbers
     x = X[..., :n_numeric, None]
     if frequencies.ndim == 3:  # an ensemble: (n_members, 1, n_numeric, ...)
         frequencies, phases, bias = (a[:, None] for a in (frequencies, phases, bias))
@@ -268,6 +270,8 @@ def network_input(X, table, embedding, periodic=None, layout=None):
     features = periodic_features(X, periodic, layout.n_numeric)
     if features.ndim > X.ndim:  # an ensemble's own features for shared input
         X = np.broadcast_to(X, (features.shape[0], *X.shape))
+    elif features.ndim < X.ndim:  # one embedding for the members' input
+        features = np.broadcast_to(features, (X.shape[0], *features.shape))
     return np.concatenate([X, features], axis=-1)
 
 

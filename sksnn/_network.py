@@ -455,10 +455,14 @@ class PeriodicEmbedding(keras.layers.Layer):
     share of the step size (RealMLP's factor).
     """
 
-    def __init__(self, n_numeric, n_frequencies=16, width=3, seeds=(0,), **kwargs):
+    def __init__(
+        self, n_numeric, n_frequencies=16, width=3, seeds=(0,), n_members=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.layout = Periodic(int(n_numeric), int(n_frequencies), int(width))
         self.seeds = [int(seed) for seed in seeds]
+        # One seed for several members: they share one embedding.
+        self.n_members = len(self.seeds) if n_members is None else int(n_members)
 
     def build(self, input_shape):
         n, h, j = self.layout
@@ -493,15 +497,19 @@ class PeriodicEmbedding(keras.layers.Layer):
 
     def call(self, inputs):
         n, _, j = self.layout
-        k = len(self.seeds)
+        k, own = self.n_members, len(self.seeds)
         f, p, kernel, bias = (PERIODIC_STEP_FACTOR * v for v in self.parameters)
         shared = len(inputs.shape) == 2
         x = inputs[..., :n]
         if shared:
             x = ops.expand_dims(x, 1)  # (batch, 1, n)
-        z = ops.cos(2 * np.pi * ops.expand_dims(x, -1) * f + p)  # (b, k, n, h)
+        elif own == 1:  # members' copies of the same numbers: one is enough
+            x = x[:, :1]
+        z = ops.cos(2 * np.pi * ops.expand_dims(x, -1) * f + p)  # (b, own, n, h)
         out = ops.einsum("bknh,knhj->bknj", z, kernel) + ops.expand_dims(bias, 0)
-        out = ops.reshape(out, (-1, k, n * j))
+        out = ops.reshape(out, (-1, own, n * j))
+        if own < k:
+            out = ops.repeat(out, k, axis=1)
         if shared and k == 1:  # one network: 2-D, as Dense reads it
             return ops.concatenate([inputs, out[:, 0]], axis=-1)
         if shared:
@@ -510,9 +518,9 @@ class PeriodicEmbedding(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         width = input_shape[-1] + self.layout.n_outputs
-        if len(input_shape) == 2 and len(self.seeds) == 1:
+        if len(input_shape) == 2 and self.n_members == 1:
             return (input_shape[0], width)
-        return (input_shape[0], len(self.seeds), width)
+        return (input_shape[0], self.n_members, width)
 
     def get_config(self):
         config = super().get_config()
@@ -521,6 +529,7 @@ class PeriodicEmbedding(keras.layers.Layer):
             n_frequencies=self.layout.n_frequencies,
             width=self.layout.width,
             seeds=self.seeds,
+            n_members=self.n_members,
         )
         return config
 
@@ -748,7 +757,11 @@ def build_network(
     if periodic is not None:
         layers.append(
             PeriodicEmbedding(
-                *periodic, seeds=periodic_seeds, dtype=dtype, name="periodic"
+                *periodic,
+                seeds=periodic_seeds,
+                n_members=len(by_layer[0]),
+                dtype=dtype,
+                name="periodic",
             )
         )
     if input_scale:

@@ -89,6 +89,6 @@ def embedding_seed(seed, n_members):
     return seeds[0][0] if n_members == 1 else [s for (s,) in seeds]
 
 
-def periodic_seeds(seed, n_members):
-    """The periodic embedding's seeds, one per member."""
-    return [s for (s,) in member_seeds(seed, PERIODIC_STREAM, 1, n_members)]
+def periodic_seed(seed):
+    """The periodic embedding's seed (the members of an ensemble share it)."""
+    return stream_seeds(seed, PERIODIC_STREAM, 1)[0]

@@ -239,7 +239,7 @@ class TrainingRun:
                     _random.init_seeds(self.seed, n_hidden, _data.n_members(est)),
                     _random.noise_seeds(self.seed, n_hidden),
                     _random.embedding_seed(self.seed, _data.n_members(est)),
-                    _random.periodic_seeds(self.seed, _data.n_members(est)),
+                    [_random.periodic_seed(self.seed)],
                 )
             if engine.optimizer is not None:  # None: L-BFGS
                 state = engine.optimizer_state if continued is None else continued
@@ -667,5 +667,5 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         embedding_seed=_random.embedding_seed(seed, _data.n_members(params)),
         input_scale=params.get("input_scale", False),
         periodic=est._periodic_layout() if params.get("numeric_embedding") else None,
-        periodic_seeds=_random.periodic_seeds(seed, _data.n_members(params)),
+        periodic_seeds=[_random.periodic_seed(seed)],
     )

@@ -350,6 +350,11 @@ def _network_input(graph, model, inputs):
     if model.coefs_[0].ndim == 2:
         return graph.node("Concat", [X, features], axis=1)
     k = model.coefs_[0].shape[0]
+    if model._periodic[0].ndim == 2:  # one embedding for every member
+        features = graph.node(
+            "Reshape", [features, graph.const([1, -1, layout.n_outputs], "int64")]
+        )
+        features = graph.node("Expand", [features, graph.const([k, 1, 1], "int64")])
     if model._embedding is None:  # the shared input: each member's copy
         width = model.coefs_[0].shape[1] - layout.n_outputs
         X = graph.node("Reshape", [X, graph.const([1, -1, width], "int64")])
