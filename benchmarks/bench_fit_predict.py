@@ -449,11 +449,11 @@ def fresh_fit(args):
     est = {"sksnn": SNNClassifier, "sklearn": MLPClassifier}[args.worker]
     # One SELU network of the MLP's shape (not sksnn's default ensemble of four
     # PSELU networks with their input levers).
-    single = (
-        dict(n_ensembles=1, activation="selu", input_scale=False, numeric_embedding=None)
-        if args.worker == "sksnn"
-        else {}
-    )
+    single = {}
+    if args.worker == "sksnn":
+        single = dict(
+            n_ensembles=1, activation="selu", input_scale=False, numeric_embedding=None
+        )
     seconds = [
         _timed(
             lambda: est(

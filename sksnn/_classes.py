@@ -251,18 +251,24 @@ default='pselu'
         None leaves them as they are. Indicators, one-hot columns and
         category codes are not clipped.
 
-    input_scale : bool, default=True
+    input_scale : bool or 'auto', default='auto'
         Learn a scale per input column (and ensemble member) in front of the
         first layer, from 1, at 6 times the step size of the weights:
         RealMLP's "soft feature selection". Training only: the fitted
         ``coefs_[0]`` holds the scale, so predict costs nothing more.
+        ``'auto'``: on for ``solver='nadam'`` and ``'adam'``, whose steps do
+        not grow with the gradient (the factor is a reparametrization, which
+        under SGD would multiply the scale's step by 36), off for the others.
 
-    numeric_embedding : {'periodic'} or None, default='periodic'
+    numeric_embedding : {'periodic', 'auto'} or None, default='auto'
         ``'periodic'``: each numeric column also enters the network through
         3 learned features ``cos(2 pi x f + p) @ K + b`` of 16 learned
         frequencies (RealMLP's PBLD embedding, Holzmueller et al. 2024),
-        beside the number itself; the members of an ensemble share them.
-        None: the numbers enter as they are.
+        trained at a tenth of the step size, beside the number itself; the
+        members of an ensemble share them, and ``coefs_[0]`` has rows for
+        them after the input's columns. None: the numbers enter as they are.
+        ``'auto'``: ``'periodic'`` for ``solver='nadam'`` and ``'adam'``,
+        None for the others (as ``input_scale``).
 
     categorical_features : array-like of {bool, int, str} or 'from_dtype' or \
 None, default='from_dtype'
@@ -541,8 +547,8 @@ class SNNClassifier(ClassifierMixin, BaseSNN):
         scoring=None,
         standardize=True,
         input_clip=None,
-        input_scale=True,
-        numeric_embedding="periodic",
+        input_scale="auto",
+        numeric_embedding="auto",
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,
@@ -922,8 +928,8 @@ class SNNRegressor(RegressorMixin, BaseSNN):
         scoring=None,
         standardize=True,
         input_clip=None,
-        input_scale=True,
-        numeric_embedding="periodic",
+        input_scale="auto",
+        numeric_embedding="auto",
         categorical_features="from_dtype",
         max_onehot_levels=0,
         embedding_dim=8,

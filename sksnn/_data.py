@@ -53,6 +53,26 @@ def n_members(params):
     return n_ensembles
 
 
+# The solvers of RealMLP's input levers: their step-size factors (6 for
+# input_scale, 0.1 for the periodic embedding) are reparametrizations, which
+# give those factors only where a step does not grow with the gradient.
+SCALE_FREE_SOLVERS = ("adam", "nadam")
+
+
+def input_levers(params):
+    """``(input_scale, numeric_embedding)`` under ``params`` (an estimator's
+    parameters, or a dict of them), ``'auto'`` resolved: on (``'periodic'``)
+    for Adam and Nadam, off for the other solvers."""
+    get = params.get if isinstance(params, dict) else params.__getattribute__
+    scale, embedding = get("input_scale"), get("numeric_embedding")
+    on = get("solver") in SCALE_FREE_SOLVERS
+    if scale == "auto":
+        scale = on
+    if embedding == "auto":
+        embedding = "periodic" if on else None
+    return scale, embedding
+
+
 def split(data, *, validation_fraction, stratify, seed):
     """Hold out ``validation_fraction`` of the rows; return ``(train, val)``.
 

@@ -13,7 +13,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import check_array
 
 from sksnn import _options, _random
-from sksnn._data import check_hidden_layer_sizes, n_members
+from sksnn._data import check_hidden_layer_sizes, input_levers, n_members
 from sksnn._forward import (
     BATCH_NORM_EPSILON,
     LEAKY_RELU_SLOPE,
@@ -78,7 +78,8 @@ def _initial_weights(estimator, n_features, n_outputs):
 
     hidden = check_hidden_layer_sizes(estimator.hidden_layer_sizes)
     seed = _random.master_seed(estimator.random_state)
-    periodic = Periodic(n_features) if estimator.numeric_embedding else None
+    _, embedding = input_levers(estimator)
+    periodic = Periodic(n_features) if embedding else None
     model = _network.build_network(
         n_features,
         hidden,

@@ -966,6 +966,40 @@ def optimizer_state(optimizer):
     return [variable.numpy() for variable in optimizer.variables]
 
 
+def unfolded_state(model):
+    """The variables that ``get_weights`` does not return as they are (numpy):
+    each ``InputScale``'s and the first kernel before the fold, and the
+    periodic embedding's (rescaled by its step factor, which rounds). With the
+    solver's state, they let a continued partial_fit take the steps the
+    network would have taken."""
+    state, pending = [], False
+    for layer in model.layers:
+        if isinstance(layer, PeriodicEmbedding):
+            state += [variable.numpy() for variable in layer.parameters]
+        elif isinstance(layer, InputScale):
+            state.append(layer.unit.numpy())
+            pending = True
+        elif pending and isinstance(layer, DENSE_LAYERS):
+            state.append(layer.kernel.numpy())
+            pending = False
+    return state
+
+
+def restore_unfolded(model, state):
+    """Set the variables ``unfolded_state`` returned, after ``set_weights``."""
+    values, pending = iter(state), False
+    for layer in model.layers:
+        if isinstance(layer, PeriodicEmbedding):
+            for variable in layer.parameters:
+                variable.assign(next(values))
+        elif isinstance(layer, InputScale):
+            layer.unit.assign(next(values))
+            pending = True
+        elif pending and isinstance(layer, DENSE_LAYERS):
+            layer.kernel.assign(next(values))
+            pending = False
+
+
 def restore_optimizer(optimizer, state, learning_rate):
     """Set the optimizer's variables to ``state`` and its learning rate."""
     for variable, value in zip(optimizer.variables, state):

@@ -113,6 +113,8 @@ def network_parameters(estimator, hidden):
         # Compared with != when continued: a tuple, not an array.
         params["categorical_features"] = tuple(np.asarray(features).tolist())
     params["n_ensembles"] = _data.n_members(estimator)
+    # Resolved: what the network was fitted with ('auto' follows the solver).
+    params["input_scale"], params["numeric_embedding"] = _data.input_levers(estimator)
     params.update((name, getattr(estimator, name)) for name in SOLVER_PARAMETERS)
     return params
 
@@ -244,6 +246,9 @@ class TrainingRun:
             if engine.optimizer is not None:  # None: L-BFGS
                 state = engine.optimizer_state if continued is None else continued
                 _network.restore_optimizer(engine.optimizer, state, self.learning_rate)
+            if continued is not None:  # the input scale as it trained
+                n_solver = len(engine.optimizer.variables)
+                _network.restore_unfolded(engine.model, continued[n_solver:])
         if continued is not None and est.learning_rate == "adaptive":
             # As in MLP, partial_fit continues the step size that earlier
             # calls divided by 5 (it is one of the solver's variables).
@@ -573,7 +578,9 @@ class TrainingRun:
         # double the size of a pickled model for nothing.
         est._solver_state = None
         if self.mode.incremental:
-            est._solver_state = _network.optimizer_state(self.engine.optimizer)
+            est._solver_state = _network.optimizer_state(
+                self.engine.optimizer
+            ) + _network.unfolded_state(self.engine.model)
             self.engine.holds = est._solver_state
 
 
@@ -600,7 +607,7 @@ def _engine_key(est, hidden, dtype, batch_size):
         est.n_outputs_,
         est.out_activation_,
         est.activation,
-        est.input_scale,
+        _data.input_levers(est),
         est.dropout,
         est.batch_norm,
         0.5 * est.alpha / batch_size,
@@ -650,6 +657,7 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
     """The Keras network of ``est`` under ``params`` (its own or fitted ones)."""
     from sksnn import _network
 
+    input_scale, numeric_embedding = _data.input_levers(params)
     return _network.build_network(
         est._encoding.n_inputs,
         hidden,
@@ -665,7 +673,7 @@ def build_model(est, params, hidden, dtype, batch_size, seed):
         l2=0.5 * est.alpha / batch_size,
         embedding=est._embedding_layout(),
         embedding_seed=_random.embedding_seed(seed, _data.n_members(params)),
-        input_scale=params.get("input_scale", False),
-        periodic=est._periodic_layout() if params.get("numeric_embedding") else None,
+        input_scale=input_scale,
+        periodic=est._periodic_layout() if numeric_embedding else None,
         periodic_seeds=[_random.periodic_seed(seed)],
     )

@@ -13,7 +13,15 @@ from sksnn._forward import RRELU_LOWER, RRELU_UPPER, SELU_ALPHA, SELU_SCALE
 from tests.conftest import KERAS_RTOL
 
 # One network (not the default ensemble): the hand-written passes below.
-FAST = dict(hidden_layer_sizes=(12, 7), n_ensembles=1, max_iter=20, random_state=0)
+# The numbers enter as they are (no periodic embedding): the hand forward
+# passes below start from the standardized X.
+FAST = dict(
+    hidden_layer_sizes=(12, 7),
+    n_ensembles=1,
+    numeric_embedding=None,
+    max_iter=20,
+    random_state=0,
+)
 
 
 def _selu(z):

@@ -298,7 +298,8 @@ def test_fitted_attributes(iris, n_ensembles, members):
     ).fit(X, y)
     assert clf.n_features_in_ == 4
     assert clf.n_layers_ == 4
-    shapes = [(4, 16), (16, 16), (16, 3)]
+    # The first layer reads the 4 features, then 3 periodic features of each.
+    shapes = [(4 + 4 * 3, 16), (16, 16), (16, 3)]
     assert [c.shape for c in clf.coefs_] == [members + s for s in shapes]
     assert [b.shape for b in clf.intercepts_] == [members + s[1:] for s in shapes]
     assert isinstance(clf.loss_curve_, list)
@@ -440,6 +441,7 @@ def test_initializer_sets_weight_scale(initializer, iris):
     clf = SNNClassifier(
         hidden_layer_sizes=(2000,),
         kernel_initializer=initializer,
+        numeric_embedding=None,  # the first layer reads the 4 features alone
         max_iter=1,
         learning_rate_init=1e-12,
         random_state=0,

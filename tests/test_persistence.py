@@ -13,6 +13,7 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 
 from sksnn import SNNClassifier, SNNRegressor
+from sksnn._network import DENSE_LAYERS
 
 
 @pytest.fixture(params=["classifier", "regressor"])
@@ -50,9 +51,9 @@ def test_model_is_rebuilt_after_unpickling(fitted):
     """model_ of an unpickled estimator is a Keras model with the same weights."""
     est, X = fitted
     loaded = pickle.loads(pickle.dumps(est))
-    weights = loaded.model_.get_weights()
-    assert_array_equal(weights[0], est.coefs_[0])
-    assert_array_equal(weights[-1], est.intercepts_[-1])
+    dense = [layer for layer in loaded.model_.layers if isinstance(layer, DENSE_LAYERS)]
+    assert_array_equal(dense[0].get_weights()[0], est.coefs_[0])
+    assert_array_equal(dense[-1].get_weights()[1], est.intercepts_[-1])
 
 
 def test_loads_in_a_fresh_process(tmp_path, fitted_classifier, iris):

@@ -15,11 +15,13 @@ from sksnn import SNNClassifier, SNNRegressor, layer_statistics, load
 
 # Without early stopping unless a test asks for it: the scaler and the
 # encoding then see every row, which the hand-written oracles assume.
-# One network (not the default ensemble): the tests read its input width
+# One network (not the default ensemble), without the periodic embedding of
+# the numbers (tests/test_input_levers.py): the tests read its input width
 # and compare its forward pass with Keras'.
 SMALL = dict(
     hidden_layer_sizes=(16, 16),
     n_ensembles=1,
+    numeric_embedding=None,
     max_iter=30,
     batch_size=32,
     random_state=0,
@@ -285,7 +287,8 @@ def test_a_column_with_missing_values_in_fit_gets_an_indicator():
     est = SNNRegressor(
         (32,), n_ensembles=1, max_iter=50, batch_size=32, random_state=0
     ).fit(X, y)
-    assert est.coefs_[0].shape[0] == 3
+    # x0, its missing indicator, x1, then 3 periodic features of each number
+    assert est.coefs_[0].shape[0] == 3 + 2 * 3
     assert est.score(X, y) > 0.95
 
 
@@ -406,24 +409,29 @@ def test_pickle_and_save_load_predict_the_same(Estimator, tmp_path):
 
 def test_files_older_sksnn_would_misread_say_so(tmp_path):
     # sksnn before categorical support reads format 1 and refuses later ones;
-    # format 4 holds PSELU's blend weights (the default activation).
+    # format 4 holds PSELU's blend weights, format 5 the periodic embedding
+    # (both in the defaults).
     import json
     import zipfile
 
     frame = _frame()
     versions = {}
-    for activation in ("selu", "pselu"):
+    for activation, embedding in (("selu", None), ("pselu", None), ("selu", "auto")):
         for name, X in (("frame", frame), ("array", frame[["x", "z"]].fillna(0))):
-            est = SNNRegressor(**SMALL, activation=activation)
+            est = SNNRegressor(**SMALL).set_params(
+                activation=activation, numeric_embedding=embedding
+            )
             est.fit(X, _target(frame)).save(tmp_path / name)
             with zipfile.ZipFile(tmp_path / name) as archive:
                 document = json.loads(archive.read("model.json"))
-            versions[activation, name] = document["format_version"]
+            versions[activation, embedding, name] = document["format_version"]
     assert versions == {
-        ("selu", "frame"): 2,
-        ("selu", "array"): 1,
-        ("pselu", "frame"): 4,
-        ("pselu", "array"): 4,
+        ("selu", None, "frame"): 2,
+        ("selu", None, "array"): 1,
+        ("pselu", None, "frame"): 4,
+        ("pselu", None, "array"): 4,
+        ("selu", "auto", "frame"): 5,
+        ("selu", "auto", "array"): 5,
     }
 
 

@@ -105,7 +105,12 @@ def test_batch_norm_keeps_the_training_set_statistics(iris):
 
     X, y = iris
     clf = SNNClassifier(
-        **FAST, activation="selu", batch_norm=True, early_stopping=False, random_state=0
+        **FAST,
+        activation="selu",
+        batch_norm=True,
+        early_stopping=False,
+        numeric_embedding=None,  # the hand pass starts from standardized X
+        random_state=0,
     )
     clf.fit(X, y)  # every row trains: the statistics are the 150 rows'
     assert _layer_types(clf).count("WeightedBatchNormalization") == 2
