@@ -741,8 +741,9 @@ def build_network(
     model : keras.Sequential
         Its output has shape (batch, n_outputs), or (batch, n_members,
         n_outputs) when ``seeds`` gives more than one member: the members
-        share the input and nothing else (each has its own embedding tables
-        when ``embedding_seed`` is a list).
+        share the input, and the periodic embedding when ``periodic_seeds``
+        holds one seed (each has its own category tables when
+        ``embedding_seed`` is a list).
     """
     n_hidden = len(hidden_layer_sizes)
     by_layer = list(zip(*member_major(seeds, n_hidden + 1)))
