@@ -124,6 +124,8 @@ def check_continued(estimator, mode, params):
     names = NETWORK_PARAMETERS
     if mode is Mode.PARTIAL_FIT:
         names += SOLVER_PARAMETERS
+    # numeric_embedding='auto' follows the solver: a changed solver is named.
+    names = sorted(names, key=lambda name: name == "numeric_embedding")
     fitted = estimator._network_params
     for name in names:
         if params[name] != fitted[name]:
