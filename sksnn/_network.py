@@ -967,38 +967,33 @@ def optimizer_state(optimizer):
     return [variable.numpy() for variable in optimizer.variables]
 
 
-def unfolded_state(model):
-    """The variables that ``get_weights`` does not return as they are (numpy):
-    each ``InputScale``'s and the first kernel before the fold, and the
-    periodic embedding's (rescaled by its step factor, which rounds). With the
-    solver's state, they let a continued partial_fit take the steps the
-    network would have taken."""
-    state, pending = [], False
+def _unfolded_variables(model):
+    """The variables that ``get_weights`` does not return as they are: each
+    ``InputScale``'s and the first kernel before the fold, and the periodic
+    embedding's (rescaled by its step factor, which rounds)."""
+    variables, pending = [], False
     for layer in model.layers:
         if isinstance(layer, PeriodicEmbedding):
-            state += [variable.numpy() for variable in layer.parameters]
+            variables += layer.parameters
         elif isinstance(layer, InputScale):
-            state.append(layer.unit.numpy())
+            variables.append(layer.unit)
             pending = True
         elif pending and isinstance(layer, DENSE_LAYERS):
-            state.append(layer.kernel.numpy())
+            variables.append(layer.kernel)
             pending = False
-    return state
+    return variables
+
+
+def unfolded_state(model):
+    """``_unfolded_variables`` as numpy arrays. With the solver's state, they
+    let a continued partial_fit take the steps the network would have taken."""
+    return [variable.numpy() for variable in _unfolded_variables(model)]
 
 
 def restore_unfolded(model, state):
     """Set the variables ``unfolded_state`` returned, after ``set_weights``."""
-    values, pending = iter(state), False
-    for layer in model.layers:
-        if isinstance(layer, PeriodicEmbedding):
-            for variable in layer.parameters:
-                variable.assign(next(values))
-        elif isinstance(layer, InputScale):
-            layer.unit.assign(next(values))
-            pending = True
-        elif pending and isinstance(layer, DENSE_LAYERS):
-            layer.kernel.assign(next(values))
-            pending = False
+    for variable, value in zip(_unfolded_variables(model), state):
+        variable.assign(value)
 
 
 def restore_optimizer(optimizer, state, learning_rate):
